@@ -1,0 +1,4 @@
+/* Firmware entry point for the `linux` board: everything is wired in app.ts. */
+import { startApp } from "../app.ts";
+
+startApp();

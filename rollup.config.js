@@ -1,0 +1,81 @@
+/*
+ * Rollup options for one board's firmware bundle: TypeScript through esbuild (ES2015, no
+ * type-check; that is `npm run typecheck`), one IIFE with no import/export left, Espruino's own
+ * modules left as `require()` calls, minified by terser for ES2015 with the private names
+ * (ending in `_`) mangled. scripts/build.ts drives it for every board; `npx tsx
+ * node_modules/rollup/dist/bin/rollup -c` builds the board named by $BOARD (default: all).
+ */
+import esbuild from "rollup-plugin-esbuild";
+import terser from "@rollup/plugin-terser";
+
+/** Names that Espruino reserves although JavaScript allows them (ESPRUINO.md, section 4). */
+export const ESPRUINO_RESERVED_NAMES = ["of", "static", "undefined", "let", "yield", "async", "await"];
+
+/** Property names the mangler must never produce: Espruino's EventEmitter and socket API. */
+const ESPRUINO_PROPS = ["on", "emit", "write", "end", "read", "pipe", "close", "listen", "send", "bind"];
+
+/**
+ * @param {{ board: string, boardModule: string, minify?: boolean }} opts
+ * @returns {{ input: import("rollup").InputOptions, output: import("rollup").OutputOptions }}
+ */
+export function createRollupOptions(opts) {
+  const virtualId = "\0board-config";
+  return {
+    input: {
+      input: `firmware/main/${opts.board}.ts`,
+      treeshake: { moduleSideEffects: true, propertyReadSideEffects: false },
+      plugins: [
+        {
+          name: "board-config",
+          resolveId: (id) => (id === "board-config" ? virtualId : null),
+          load: (id) => (id === virtualId ? opts.boardModule : null),
+        },
+        esbuild({
+          include: /\.ts$/,
+          target: "es2015",
+          tsconfig: "firmware/tsconfig.json",
+          minify: false,
+          legalComments: "none",
+        }),
+      ],
+      onwarn(warning, warn) {
+        // A firmware import that does not resolve is an error, never an external.
+        if (warning.code === "UNRESOLVED_IMPORT") throw new Error(warning.message);
+        warn(warning);
+      },
+    },
+    output: {
+      format: "iife",
+      strict: false,
+      generatedCode: { preset: "es2015", arrowFunctions: true, constBindings: true },
+      plugins:
+        opts.minify === false
+          ? []
+          : [
+              terser({
+                ecma: 2015,
+                module: false,
+                toplevel: false,
+                compress: { passes: 2, hoist_funs: false, hoist_vars: false, unsafe_arrows: false, arrows: true },
+                mangle: {
+                  reserved: ESPRUINO_RESERVED_NAMES,
+                  properties: { regex: /_$/, reserved: ESPRUINO_PROPS },
+                },
+                format: { comments: false, ascii_only: true },
+              }),
+            ],
+    },
+  };
+}
+
+export default async function allBoards() {
+  const { knownBoards, loadBoard } = await import("./board-configs/index.ts");
+  const { boardModuleSource } = await import("./scripts/board-module.ts");
+  const { readFileSync } = await import("node:fs");
+  const version = JSON.parse(readFileSync("package.json", "utf8")).version;
+  const boards = process.env.BOARD ? [process.env.BOARD] : knownBoards();
+  return boards.map((name) => {
+    const o = createRollupOptions({ board: name, boardModule: boardModuleSource(loadBoard(name), version) });
+    return { ...o.input, output: { ...o.output, file: `dist/${name}.js` } };
+  });
+}
