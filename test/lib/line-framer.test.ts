@@ -22,7 +22,7 @@ test("holds a partial line until its newline arrives", () => {
   const f = new LineFramer(128);
   const out: string[] = [];
   f.push("STA", (e, l) => out.push(l));
-  assert.deepEqual(out, []);
+  assert.equal(out.length, 0);
   assert.equal(f.held(), 3);
   f.push("TUS\n", (e, l) => out.push(l));
   assert.deepEqual(out, ["STATUS"]);
