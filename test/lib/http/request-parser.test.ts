@@ -1,0 +1,224 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { acceptsGzip, ERROR, MAX_BODY, NEED_MORE, RequestParser } from "../../../lib/http/request-parser.ts";
+
+/** Feeds `chunks` and returns the parser and the last result. */
+function parse(chunks: string[]): { p: RequestParser; r: number } {
+  const p = new RequestParser();
+  let r = NEED_MORE;
+  for (const c of chunks) {
+    r = p.feed(c);
+    if (r !== NEED_MORE) break;
+  }
+  return { p, r };
+}
+
+function statusOf(text: string): number {
+  const { p, r } = parse([text]);
+  return r === ERROR ? p.status : r === NEED_MORE ? -1 : 200;
+}
+
+/** A deterministic pseudo-random generator (tests must be repeatable). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+function randomSplit(text: string, rand: () => number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const n = 1 + Math.floor(rand() * 40);
+    out.push(text.substring(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+const FULL =
+  "POST /api/led?x=1 HTTP/1.1\r\nHost: device\r\nAccept-Encoding: gzip, deflate\r\n" +
+  'If-None-Match: "abc"\r\nAuthorization: Bearer t0k\r\nX-Other: dropped\r\nContent-Length: 6\r\n\r\ntoggleEXTRA';
+
+test("a complete request gives its method, path, query, kept headers and body", () => {
+  const { p, r } = parse([FULL]);
+  assert.equal(r, FULL.length - "EXTRA".length);
+  assert.equal(p.method, "POST");
+  assert.equal(p.path, "/api/led");
+  assert.equal(p.query, "x=1");
+  assert.equal(p.host, "device");
+  assert.equal(p.gzip, true);
+  assert.equal(p.ifNoneMatch, '"abc"');
+  assert.equal(p.authorization, "Bearer t0k");
+  assert.equal(p.contentLength, 6);
+  assert.equal(p.body, "toggle");
+  assert.equal(p.http10, false);
+});
+
+test("every random split of the same request gives the same parse", () => {
+  const rand = rng(42);
+  const want = parse([FULL]).p;
+  for (let k = 0; k < 300; k++) {
+    const { p, r } = parse(randomSplit(FULL, rand));
+    assert.notEqual(r, ERROR);
+    assert.notEqual(r, NEED_MORE);
+    for (const f of ["method", "path", "query", "host", "gzip", "ifNoneMatch", "authorization", "contentLength", "body"] as const) {
+      assert.equal(p[f], want[f], f);
+    }
+  }
+});
+
+test("a request fed one byte at a time parses the same", () => {
+  const { p } = parse(FULL.split(""));
+  assert.equal(p.body, "toggle");
+  assert.equal(p.authorization, "Bearer t0k");
+});
+
+test("the head is incomplete until the blank line", () => {
+  const p = new RequestParser();
+  assert.equal(p.feed("GET / HTTP/1.1\r\nHost: x\r\n"), NEED_MORE);
+  assert.equal(p.headDone, false);
+  assert.equal(p.feed("\r\n"), 2);
+  assert.equal(p.headDone, true);
+});
+
+test("bare LF line ends and leading empty lines are accepted", () => {
+  const { p, r } = parse(["\r\n\nGET /about HTTP/1.0\nHost: x\n\n"]);
+  assert.ok(r > 0);
+  assert.equal(p.path, "/about");
+  assert.equal(p.http10, true);
+});
+
+test("a body is awaited until Content-Length bytes arrived (a lying length leaves it waiting)", () => {
+  const p = new RequestParser();
+  assert.equal(p.feed("POST /api/led HTTP/1.1\r\nContent-Length: 10\r\n\r\non"), NEED_MORE);
+  assert.equal(p.headDone, true);
+  assert.equal(p.body, "on");
+});
+
+test("an absent Content-Length means no body", () => {
+  const { p, r } = parse(["POST /api/led HTTP/1.1\r\n\r\non"]);
+  assert.equal(r, "POST /api/led HTTP/1.1\r\n\r\n".length);
+  assert.equal(p.body, "");
+  assert.equal(p.contentLength, -1);
+});
+
+test("a Content-Length over 512 is 413 without reading the body", () => {
+  assert.equal(statusOf(`POST /api/led HTTP/1.1\r\nContent-Length: ${MAX_BODY + 1}\r\n\r\n`), 413);
+  assert.equal(statusOf("POST /api/led HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n"), 413);
+});
+
+test("a 2 KB POST is 413", () => {
+  assert.equal(statusOf("POST /api/led HTTP/1.1\r\nContent-Length: 2048\r\n\r\n" + "x".repeat(2048)), 413);
+});
+
+test("a body of exactly 512 bytes is read", () => {
+  const { p } = parse(["POST /setup HTTP/1.1\r\nContent-Length: 512\r\n\r\n" + "a".repeat(512)]);
+  assert.equal(p.body.length, 512);
+});
+
+test("a bad or conflicting Content-Length is 400", () => {
+  assert.equal(statusOf("POST / HTTP/1.1\r\nContent-Length: 12a\r\n\r\n"), 400);
+  assert.equal(statusOf("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400);
+  assert.equal(statusOf("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n"), 400);
+  assert.equal(statusOf("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"), 400);
+});
+
+test("a repeated equal Content-Length is accepted", () => {
+  assert.equal(statusOf("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\non"), 200);
+});
+
+test("a Transfer-Encoding on a request is 411", () => {
+  assert.equal(statusOf("POST /api/led HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\non\r\n0\r\n\r\n"), 411);
+});
+
+test("a 3 KB URL is 414", () => {
+  assert.equal(statusOf("GET /" + "a".repeat(3072) + " HTTP/1.1\r\n\r\n"), 414);
+});
+
+test("a request line of 512 bytes is accepted, 513 is 414", () => {
+  const line = (n: number) => "GET /" + "a".repeat(n - "GET / HTTP/1.1".length) + " HTTP/1.1";
+  assert.equal(line(512).length, 512);
+  assert.equal(statusOf(line(512) + "\r\n\r\n"), 200);
+  assert.equal(statusOf(line(513) + "\r\n\r\n"), 414);
+});
+
+test("a 414 is decided before the line ends, holding at most 513 bytes", () => {
+  const p = new RequestParser();
+  assert.equal(p.feed("GET /" + "a".repeat(600)), ERROR);
+  assert.equal(p.status, 414);
+});
+
+test("a header line over 512 bytes is 431", () => {
+  assert.equal(statusOf("GET / HTTP/1.1\r\nX-Big: " + "b".repeat(600) + "\r\n\r\n"), 431);
+});
+
+test("a 64 KB header flood is 431 once the head passes 4 KB", () => {
+  const p = new RequestParser();
+  let r = p.feed("GET / HTTP/1.1\r\n");
+  let fed = 0;
+  while (r === NEED_MORE && fed < 65536) {
+    r = p.feed("X-Flood: " + "f".repeat(40) + "\r\n");
+    fed += 51;
+  }
+  assert.equal(r, ERROR);
+  assert.equal(p.status, 431);
+  assert.ok(fed <= 4096 + 51, `stopped after ${fed} bytes`);
+});
+
+test("garbage request lines are 400", () => {
+  for (const g of ["garbage", "\x00\x01\x02 \xff", "GET", "GET /", "GET / HTTP/1.1 extra", "get / HTTP/1.1", "GET / HTTP/2.0", "GET / FTP/1.0", "G3T / HTTP/1.1", " GET / HTTP/1.1"]) {
+    assert.equal(statusOf(g + "\r\n\r\n"), 400, JSON.stringify(g));
+  }
+});
+
+test("a method of 200 letters is 400", () => {
+  assert.equal(statusOf("A".repeat(200) + " / HTTP/1.1\r\n\r\n"), 400);
+});
+
+test("an unknown method of capital letters is parsed (the router answers 405 or 404)", () => {
+  const { p } = parse(["DELETE /api/led HTTP/1.1\r\n\r\n"]);
+  assert.equal(p.method, "DELETE");
+});
+
+test("path escapes /../../, %00 and %zz are 400", () => {
+  for (const t of ["/../../etc/passwd", "/a/..", "/%2e%2e/x", "/a%00b", "/%zz", "/%4", "/a b", "relative"]) {
+    assert.equal(statusOf(`GET ${t} HTTP/1.1\r\n\r\n`), 400, t);
+  }
+});
+
+test("a header line without a colon, with a bad name or folded is 400", () => {
+  assert.equal(statusOf("GET / HTTP/1.1\r\nnocolon\r\n\r\n"), 400);
+  assert.equal(statusOf("GET / HTTP/1.1\r\n: x\r\n\r\n"), 400);
+  assert.equal(statusOf("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n"), 400);
+  assert.equal(statusOf("GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n"), 400);
+  assert.equal(statusOf("GET / HTTP/1.1\r\nA: b\x00c\r\n\r\n"), 400);
+});
+
+test("an absolute-form target is reduced to its path", () => {
+  const { p } = parse(["GET http://device.local/status?q HTTP/1.1\r\n\r\n"]);
+  assert.equal(p.path, "/status");
+  assert.equal(p.query, "q");
+});
+
+test("after an error or completion, further data changes nothing", () => {
+  const p = new RequestParser();
+  assert.equal(p.feed("nonsense\r\n"), ERROR);
+  assert.equal(p.feed("GET / HTTP/1.1\r\n\r\n"), ERROR);
+  assert.equal(p.status, 400);
+  const q = new RequestParser();
+  assert.ok(q.feed("GET / HTTP/1.1\r\n\r\n") > 0);
+  assert.equal(q.feed("more"), 0);
+});
+
+test("Accept-Encoding is read as gzip or not", () => {
+  assert.equal(acceptsGzip("gzip"), true);
+  assert.equal(acceptsGzip("deflate, GZIP;q=0.5"), true);
+  assert.equal(acceptsGzip("*"), true);
+  assert.equal(acceptsGzip("gzip;q=0"), false);
+  assert.equal(acceptsGzip("gzip; q=0.000"), false);
+  assert.equal(acceptsGzip("br, deflate"), false);
+  assert.equal(acceptsGzip(""), false);
+});
