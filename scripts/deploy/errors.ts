@@ -1,0 +1,29 @@
+/*
+ * The one error type of deploy, provision and flash: a stable short code and a message written
+ * for the person at the keyboard (what failed, and what to do about it).
+ */
+export type DeployErrorCode =
+  | "EUSAGE" // bad or missing command-line option
+  | "EUNKNOWNBOARD" // --board names no board config
+  | "EBADBOARD" // the board config breaks the schema
+  | "EBUILD" // the bundle does not build
+  | "EGATE" // the bundle fails the Espruino gate
+  | "E2BIG" // the bundle or the Storage files do not fit
+  | "ENOPORT" // the serial port does not exist / cannot be opened
+  | "ENOANSWER" // the device did not answer on its console or its service ports
+  | "ELOCKED" // the console is locked and no (or a wrong) password was given
+  | "EDEVICE" // the device answered with an error
+  | "EVERIFY" // a file read back from Storage differs from what was sent
+  | "ENOSECRET" // a secret is needed and there is no way to get it
+  | "EWIFI" // Wi-Fi connection failed
+  | "ECHECK" // the harness check failed
+  | "ECANCELED"
+  | "ENOTOOL"; // an external tool (esptool) is missing
+
+export class DeployError extends Error {
+  code: DeployErrorCode;
+  constructor(code: DeployErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
