@@ -1,14 +1,87 @@
 /*
- * The composition root: wires the services from the board config and the platform.
- * The per-board mains (firmware/main/<board>.ts) call startApp with what only they know.
+ * The composition root: wires the services from the board config and the platform. startCore()
+ * builds the objects every service shares (device, history, socket budget, auth) and starts
+ * echo, the sampler and the line protocol; startApp() adds the web server on top of them.
+ *
+ * Socket budget: the listeners (HTTP, echo TCP, echo UDP, line) and the console's telnet
+ * listener (unless the board turns it off) are fixed; clients and FETCH take the rest, one in
+ * reserve. The low-memory guard refuses new work under a tenth of the board's variables.
+ * Console function: `say("text")` sends `# say: text` to every line client.
  */
-import { BOARD_NAME, DEVICE_NAME, FIRMWARE_VERSION, PORT_ECHO } from "board-config";
+import {
+  ANALOG_PIN, BOARD_NAME, CONSOLE_POLICY, DEVICE_NAME, FIRMWARE_VERSION, HAS_WIFI, LED_ACTIVE_LOW, LED_PIN,
+  PORT_ECHO, PORT_LINE, SOCKET_BUDGET, VARS_TOTAL,
+} from "board-config";
 import { consoleLog } from "./platform/console.ts";
+import { httpGetter } from "./platform/http-client.ts";
+import { freeVars, totalVars } from "./platform/memory.ts";
 import { createNet } from "./platform/net.ts";
-import { startEchoServer } from "./services/echo-server.ts";
+import { createPins } from "./platform/pins.ts";
+import { timers, uptimeMs } from "./platform/timers.ts";
+import { readToken } from "./platform/token-store.ts";
+import type { Log, Net, Timers } from "./platform/types.ts";
+import { startWifi } from "./platform/wifi.ts";
+import { TokenAuth } from "./services/auth.ts";
+import type { Auth, Device, History, SocketBudget } from "./services/contracts.ts";
+import { createDevice } from "./services/device.ts";
+import { ECHO_IDLE_MS, EchoServer } from "./services/echo-server.ts";
+import { FETCH_MAX_BYTES, FETCH_TIMEOUT_MS, FetchService } from "./services/fetch-service.ts";
+import { LINE_IDLE_MS, LineServer } from "./services/line-server.ts";
+import { Sampler } from "./services/sampler.ts";
+import { Budget } from "./services/socket-budget.ts";
+import { UdpPush } from "./services/udp-push.ts";
+
+/** Listeners held for the device's life: HTTP, echo TCP, echo UDP, line protocol. */
+const LISTENERS = 4;
+
+/** What the services share; the web server is started with it. */
+export interface Core {
+  device: Device;
+  history: History;
+  budget: SocketBudget;
+  auth: Auth;
+  net: Net;
+  timers: Timers;
+  log: Log;
+}
+
+export function startCore(): Core {
+  const log = consoleLog;
+  const net = createNet();
+  const budget = new Budget(SOCKET_BUDGET, LISTENERS + (CONSOLE_POLICY === "off" ? 0 : 1));
+  const device = createDevice({
+    name: DEVICE_NAME,
+    version: FIRMWARE_VERSION,
+    clock: uptimeMs,
+    pins: createPins(LED_PIN, LED_ACTIVE_LOW, ANALOG_PIN, uptimeMs),
+    wifi: startWifi(HAS_WIFI, DEVICE_NAME, timers, log),
+    budget: budget,
+    freeVars: freeVars,
+    totalVars: totalVars,
+    lowVars: Math.floor(VARS_TOTAL / 10),
+  });
+  const auth = new TokenAuth(readToken());
+  const history = new Sampler(device, log);
+  history.start(timers);
+  const echo = new EchoServer({ net: net, port: PORT_ECHO, log: log, budget: budget, timers: timers, clock: uptimeMs, idleMs: ECHO_IDLE_MS });
+  const line = new LineServer({
+    net: net,
+    port: PORT_LINE,
+    log: log,
+    device: device,
+    budget: budget,
+    auth: auth,
+    timers: timers,
+    push: new UdpPush(echo.udp, device, timers, log),
+    fetch: new FetchService(httpGetter, budget, timers, log, FETCH_TIMEOUT_MS, FETCH_MAX_BYTES),
+    idleMs: LINE_IDLE_MS,
+  });
+  global.say = (text: string) => line.say(String(text));
+  log(DEVICE_NAME + " " + FIRMWARE_VERSION + " (" + BOARD_NAME + ") up: echo " + PORT_ECHO + ", line " + PORT_LINE + (auth.required() ? ", token set" : ""));
+  return { device: device, history: history, budget: budget, auth: auth, net: net, timers: timers, log: log };
+}
 
 export function startApp(): void {
-  const net = createNet();
-  startEchoServer({ net, port: PORT_ECHO, log: consoleLog });
-  consoleLog(`${DEVICE_NAME} ${FIRMWARE_VERSION} (${BOARD_NAME}) up: echo ${PORT_ECHO}`);
+  const core = startCore();
+  void core;
 }

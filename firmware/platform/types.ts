@@ -17,6 +17,8 @@ export interface Socket {
   on(event: "drain" | "end", cb: () => void): void;
   on(event: "close", cb: (hadError: boolean) => void): void;
   on(event: "error", cb: (err: SocketError) => void): void;
+  /** The peer's address where the platform gives it (the simulator does; Espruino does not). */
+  remoteAddress?: string;
 }
 
 export interface Closable {
@@ -42,3 +44,41 @@ export interface Net {
 
 /** What a service logs through: the device's console. */
 export type Log = (line: string) => void;
+
+/** Timers, as Espruino has them (ids are numbers); services take them so tests can run a fake clock. */
+export interface Timers {
+  setTimeout(cb: () => void, ms: number): number;
+  setInterval(cb: () => void, ms: number): number;
+  clearTimeout(id: number): void;
+  clearInterval(id: number): void;
+}
+
+/** Milliseconds since boot. */
+export type Clock = () => number;
+
+/**
+ * What an HTTP GET reports, in order: "status" (n = the status code), "data" (n = bytes of one
+ * body chunk, the chunk itself is not kept), then exactly one of "end" or "error" (n = the error
+ * code, negative as Espruino's). abort() closes the connection; "end" still follows.
+ */
+export type HttpGetEvent = "status" | "data" | "end" | "error";
+
+export interface HttpGetter {
+  /** Starts a GET; returns the abort function. Throws when the socket cannot be created. */
+  get(host: string, port: number, path: string, cb: (ev: HttpGetEvent, n: number) => void): () => void;
+}
+
+/** The LED and the analog input. */
+export interface Pins {
+  led(): number;
+  setLed(on: boolean): number;
+  /** 0..1023. */
+  readA0(): number;
+}
+
+/** The radio, or its absence (`linux`, `sim` without a Wifi module): then the network is simply up. */
+export interface WifiLink {
+  state(): "up" | "connecting" | "ap" | "down";
+  ip(): string;
+  rssi(): number | null;
+}

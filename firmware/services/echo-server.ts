@@ -4,57 +4,157 @@
  * TCP: what is echoed but not yet sent is counted until the next `drain` (Espruino fires it when
  * its send buffer is empty). A client that sends without reading makes that count grow; past
  * MAX_UNSENT bytes it is closed, so no client can make the device hold more than about 2 KB.
+ * Each connection takes a socket from the budget; the one too many is closed at once. A
+ * connection quiet for ECHO_IDLE_MS is closed. Listeners are shared functions that keep their
+ * state on the socket, so an idle connection costs little more than the socket itself.
  * UDP: each datagram goes back to its sender (Espruino's ESP8266 port drops datagrams over 260 B).
+ * The UDP socket is also the one the device's UDP push sends from (udp-push.ts).
  */
-import type { Closable, Log, Net, Socket } from "../platform/types.ts";
+import type { SocketBudget } from "./contracts.ts";
+import { ConnList } from "./conn-list.ts";
+import type { Clock, Closable, Datagrams, Log, Net, Socket, Timers } from "../platform/types.ts";
 
 /** Bytes echoed but not yet handed to the network, past which a connection is closed (SPEC.md: at most 2 KB). */
 export const MAX_UNSENT = 2048;
+export const ECHO_IDLE_MS = 120000;
+const SWEEP_MS = 5000;
 
 export interface EchoOptions {
   net: Net;
   port: number;
   log: Log;
-  /** Called for each accepted TCP connection; returns false to refuse it (the caller has closed it). */
-  admit?: (socket: Socket) => boolean;
+  budget: SocketBudget;
+  timers: Timers;
+  clock: Clock;
+  idleMs: number;
 }
 
-/** Serves one accepted TCP connection. */
-export function serveEcho(socket: Socket, log: Log): void {
-  let unsent = 0;
-  let closed = false;
-  socket.on("data", (data: string) => {
-    if (closed) return;
-    unsent += data.length;
-    if (unsent > MAX_UNSENT) {
-      closed = true;
-      log("echo: client not reading, closed");
-      socket.end();
+class EchoConn {
+  s_: Socket;
+  srv_: EchoServer;
+  la_: number;
+  un_: number;
+  cl_: boolean;
+
+  constructor(s: Socket, srv: EchoServer) {
+    this.s_ = s;
+    this.srv_ = srv;
+    this.la_ = srv.o_.clock();
+    this.un_ = 0;
+    this.cl_ = false;
+  }
+
+  busy_(): boolean {
+    return false;
+  }
+
+  idle_(): void {
+    this.end_();
+  }
+
+  end_(): void {
+    try {
+      this.s_.end();
+    } catch (e) {
+      this.gone_();
+    }
+  }
+
+  data_(d: string): void {
+    if (this.cl_) return;
+    this.la_ = this.srv_.o_.clock();
+    this.un_ += d.length;
+    if (this.un_ > MAX_UNSENT) {
+      this.srv_.o_.log("echo: client not reading, closed");
+      this.end_();
       return;
     }
-    socket.write(data);
-  });
-  socket.on("drain", () => {
-    unsent = 0;
-  });
-  socket.on("close", () => {
-    closed = true;
-  });
+    this.s_.write(d);
+  }
+
+  gone_(): void {
+    if (this.cl_) return;
+    this.cl_ = true;
+    this.srv_.conns_.remove(this);
+    this.srv_.o_.budget.release();
+  }
 }
 
-export function startEchoServer(opts: EchoOptions): Closable {
-  const tcp = opts.net.listen(opts.port, (socket: Socket) => {
-    if (opts.admit && !opts.admit(socket)) return;
-    serveEcho(socket, opts.log);
-  });
-  const udp = opts.net.udp(opts.port);
-  udp.on("message", (msg, rinfo) => {
-    udp.send(msg, rinfo.port, rinfo.address);
-  });
-  return {
-    close() {
-      tcp.close();
-      udp.close();
-    },
-  };
+type EchoSocket = Socket & { e_?: EchoConn };
+
+function onData(this: EchoSocket, d: string): void {
+  const c = this.e_;
+  if (!c) return;
+  try {
+    c.data_(d);
+  } catch (e) {
+    c.srv_.o_.log("echo: " + e);
+    c.gone_();
+  }
+}
+
+function onDrain(this: EchoSocket): void {
+  if (this.e_) this.e_.un_ = 0;
+}
+
+function onClose(this: EchoSocket): void {
+  if (this.e_) this.e_.gone_();
+}
+
+function onError(this: EchoSocket): void {
+  // The close that follows frees the connection.
+}
+
+export class EchoServer implements Closable {
+  o_: EchoOptions;
+  conns_: ConnList<EchoConn>;
+  udp: Datagrams;
+  private tcp_: Closable;
+
+  constructor(o: EchoOptions) {
+    this.o_ = o;
+    this.conns_ = new ConnList<EchoConn>(o.timers, o.clock, o.idleMs, SWEEP_MS);
+    this.tcp_ = o.net.listen(o.port, (s: Socket) => {
+      try {
+        this.accept_(s);
+      } catch (e) {
+        o.log("echo: accept failed: " + e);
+      }
+    });
+    const udp = o.net.udp(o.port);
+    udp.on("message", (msg, rinfo) => {
+      try {
+        udp.send(msg, rinfo.port, rinfo.address);
+      } catch (e) {
+        o.log("echo: udp " + e);
+      }
+    });
+    this.udp = udp;
+  }
+
+  private accept_(s: Socket): void {
+    if (!this.o_.budget.acquire()) {
+      this.o_.log("echo: refused, no socket");
+      s.end();
+      return;
+    }
+    const c = new EchoConn(s, this);
+    (s as EchoSocket).e_ = c;
+    s.on("data", onData);
+    s.on("drain", onDrain);
+    s.on("close", onClose);
+    s.on("error", onError);
+    this.conns_.add(c);
+  }
+
+  clients(): number {
+    return this.conns_.list.length;
+  }
+
+  close(): void {
+    this.tcp_.close();
+    this.udp.close();
+    const l = this.conns_.list.slice();
+    for (let i = 0; i < l.length; i++) l[i].end_();
+  }
 }

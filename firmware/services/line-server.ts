@@ -1,0 +1,314 @@
+/*
+ * The line protocol on port 4444 (SPEC.md, "Line protocol"; docs/PROTOCOL.md): greeting, every
+ * command, per-client STREAM, the device's UDP push, FETCH, AUTH, QUIT.
+ *
+ * Limits: a line is at most 128 bytes (E2BIG, the connection lives on); the framer holds at most
+ * one partial line. Replies not yet drained are counted; a client that lets them pass
+ * MAX_UNSENT bytes is closed. Telemetry never blocks: a sample due while more than STREAM_HOLD
+ * bytes are undrained is dropped and counted (`dropped` in STATUS), its seq is used up, so the
+ * gap shows. A client quiet for `idleMs` and not streaming is closed. The one client too many
+ * for the socket budget, or any new client while memory is low, gets `ERR EBUSY` and a close.
+ * Every handler catches and logs its exceptions; the other clients and services go on.
+ * Socket listeners are shared functions that find their client through the socket (`this`),
+ * so an idle connection costs its socket, one client object and four listener slots.
+ */
+import { parseCommand } from "../../lib/command-parser.ts";
+import type { Command } from "../../lib/command-parser.ts";
+import { LineFramer } from "../../lib/line-framer.ts";
+import { CSV_HEADER, encodeSampleCsv } from "../../lib/sample-csv.ts";
+import { formatStatus } from "../../lib/status-line.ts";
+import type { Auth, Device, SocketBudget } from "./contracts.ts";
+import { ConnList } from "./conn-list.ts";
+import type { FetchService } from "./fetch-service.ts";
+import { takeSample } from "./sampler.ts";
+import type { UdpPush } from "./udp-push.ts";
+import type { Closable, Log, Net, Socket, SocketError, Timers } from "../platform/types.ts";
+
+export const LINE_MAX = 128;
+export const MAX_UNSENT = 1024;
+export const STREAM_HOLD = 256;
+export const LINE_IDLE_MS = 300000;
+const SWEEP_MS = 5000;
+
+const HELP =
+  "# commands (keywords in any case):\r\n" +
+  "# HELP | STATUS | READ | QUIT\r\n" +
+  "# LED ON|OFF|TOGGLE\r\n" +
+  "# STREAM [ms 50..60000] | STOP\r\n" +
+  "# UDP <ipv4> <port> [ms] | UDP OFF\r\n" +
+  "# FETCH http://host[:port]/path\r\n" +
+  "# AUTH <token>\r\n";
+
+export interface LineOptions {
+  net: Net;
+  port: number;
+  log: Log;
+  device: Device;
+  budget: SocketBudget;
+  auth: Auth;
+  timers: Timers;
+  push: UdpPush;
+  fetch: FetchService;
+  idleMs: number;
+}
+
+type LineSocket = Socket & { c_?: Client };
+
+/** The peer's address for logs, where the platform gives one. */
+function peerOf(s: Socket): string {
+  return s.remoteAddress ? s.remoteAddress : "?";
+}
+
+class Client extends LineFramer {
+  s_: Socket;
+  o_: LineOptions;
+  srv_: LineServer;
+  la_: number;
+  un_: number;
+  dr_: number;
+  sq_: number;
+  rq_: number;
+  st_: number;
+  au_: boolean;
+  cl_: boolean;
+
+  constructor(s: Socket, srv: LineServer) {
+    super(LINE_MAX);
+    this.s_ = s;
+    this.srv_ = srv;
+    this.o_ = srv.o_;
+    this.la_ = this.o_.device.uptimeMs();
+    this.un_ = 0;
+    this.dr_ = 0;
+    this.sq_ = 0;
+    this.rq_ = 0;
+    this.st_ = 0;
+    this.au_ = false;
+    this.cl_ = false;
+  }
+
+  busy_(): boolean {
+    return this.st_ !== 0;
+  }
+
+  idle_(): void {
+    this.log_("idle timeout");
+    this.send_("# idle timeout");
+    this.end_();
+  }
+
+  log_(what: string): void {
+    this.o_.log("line " + peerOf(this.s_) + ": " + what);
+  }
+
+  /** Writes one line; closes the client instead when it has not read MAX_UNSENT bytes. */
+  send_(line: string): void {
+    if (this.cl_) return;
+    this.un_ += line.length + 2;
+    if (this.un_ > MAX_UNSENT) {
+      this.log_("not reading, closed");
+      this.end_();
+      return;
+    }
+    try {
+      this.s_.write(line + "\r\n");
+    } catch (e) {
+      this.gone_();
+    }
+  }
+
+  end_(): void {
+    if (this.cl_) return;
+    this.stop_();
+    try {
+      this.s_.end();
+    } catch (e) {
+      this.gone_();
+    }
+  }
+
+  /** The connection is gone: free what it held. Runs once. */
+  gone_(): void {
+    if (this.cl_) return;
+    this.cl_ = true;
+    this.stop_();
+    this.srv_.conns_.remove(this);
+    this.o_.budget.release();
+    this.log_("disconnect");
+  }
+
+  stop_(): void {
+    if (this.st_ !== 0) this.o_.timers.clearInterval(this.st_);
+    this.st_ = 0;
+  }
+
+  data_(d: string): void {
+    this.la_ = this.o_.device.uptimeMs();
+    this.push(d, (err: string | null, line: string) => {
+      if (this.cl_) return;
+      if (err !== null) this.send_("ERR " + err + " line over " + LINE_MAX + " bytes");
+      else this.line_(line);
+    });
+  }
+
+  line_(line: string): void {
+    const c = parseCommand(line);
+    if (c === null) return;
+    if (c.cmd === "ERR") {
+      this.log_("ERR " + c.code);
+      this.send_("ERR " + c.code + " " + c.msg);
+      return;
+    }
+    this.log_(c.cmd === "AUTH" ? "AUTH ***" : line);
+    try {
+      this.exec_(c);
+    } catch (e) {
+      this.o_.log("line: " + c.cmd + " failed: " + e);
+      this.send_("ERR ENET internal error");
+    }
+  }
+
+  tick_(): void {
+    const seq = ++this.sq_;
+    if (this.un_ > STREAM_HOLD) {
+      this.dr_++;
+      return;
+    }
+    this.send_(encodeSampleCsv(takeSample(this.o_.device, seq)));
+  }
+
+  exec_(c: Command): void {
+    const o = this.o_;
+    const d = o.device;
+    if (c.cmd === "ERR") return;
+    if (c.cmd === "HELP") return this.send_(HELP + "OK");
+    if (c.cmd === "STATUS") {
+      return this.send_(
+        formatStatus({ uptime: d.uptimeMs(), free: d.freeVars(), led: d.led(), clients: d.clients(), ip: d.ip(), rssi: d.rssi(), wifi: d.wifiState(), dropped: this.dr_ }),
+      );
+    }
+    if (c.cmd === "READ") return this.send_("OK " + encodeSampleCsv(takeSample(d, ++this.rq_)));
+    if (c.cmd === "STOP") {
+      this.stop_();
+      return this.send_("OK stream=off");
+    }
+    if (c.cmd === "QUIT") {
+      this.send_("OK bye");
+      return this.end_();
+    }
+    if (c.cmd === "AUTH") {
+      this.au_ = o.auth.check(c.token);
+      return this.send_(this.au_ ? "OK auth" : "ERR EAUTH wrong token");
+    }
+    const guarded = c.cmd === "LED" || c.cmd === "UDP" || c.cmd === "UDPOFF" || c.cmd === "FETCH";
+    if (guarded && o.auth.required() && !this.au_) return this.send_("ERR EAUTH send AUTH <token> first");
+    if (c.cmd === "LED") {
+      const on = c.mode === "ON" ? true : c.mode === "OFF" ? false : d.led() === 0;
+      return this.send_("OK led=" + d.setLed(on));
+    }
+    if (c.cmd === "UDPOFF") return this.send_(o.push.off());
+    if (d.lowMemory()) return this.send_("ERR EBUSY low memory");
+    if (c.cmd === "STREAM") {
+      this.stop_();
+      this.sq_ = 0;
+      this.send_("OK stream=" + c.ms);
+      this.send_(CSV_HEADER);
+      this.st_ = o.timers.setInterval(() => {
+        try {
+          this.tick_();
+        } catch (e) {
+          o.log("line: stream failed: " + e);
+        }
+      }, c.ms);
+      return;
+    }
+    if (c.cmd === "UDP") return this.send_(o.push.set(c.ip, c.port, c.ms));
+    if (c.cmd === "FETCH") {
+      return o.fetch.start(c.url, (line: string) => {
+        this.log_(line);
+        this.send_(line);
+      });
+    }
+  }
+}
+
+function onData(this: LineSocket, d: string): void {
+  const c = this.c_;
+  if (!c) return;
+  try {
+    c.data_(d);
+  } catch (e) {
+    c.o_.log("line: data failed: " + e);
+  }
+}
+
+function onDrain(this: LineSocket): void {
+  if (this.c_) this.c_.un_ = 0;
+}
+
+function onClose(this: LineSocket): void {
+  if (this.c_) this.c_.gone_();
+}
+
+function onError(this: LineSocket, e: SocketError): void {
+  if (this.c_) this.c_.log_("socket error " + e.code);
+}
+
+export class LineServer {
+  o_: LineOptions;
+  conns_: ConnList<Client>;
+  private srv_: Closable;
+
+  constructor(o: LineOptions) {
+    this.o_ = o;
+    this.conns_ = new ConnList<Client>(o.timers, o.device.uptimeMs, o.idleMs, SWEEP_MS);
+    this.srv_ = o.net.listen(o.port, (s: Socket) => {
+      try {
+        this.accept_(s);
+      } catch (e) {
+        o.log("line: accept failed: " + e);
+      }
+    });
+  }
+
+  private accept_(s: Socket): void {
+    const o = this.o_;
+    const why = o.device.lowMemory() ? "low memory" : !o.budget.acquire() ? "no socket" : "";
+    if (why !== "") {
+      o.log("line " + peerOf(s) + ": refused, " + why);
+      s.end("ERR EBUSY " + why + "\r\n");
+      return;
+    }
+    const c = new Client(s, this);
+    (s as LineSocket).c_ = c;
+    s.on("data", onData);
+    s.on("drain", onDrain);
+    s.on("close", onClose);
+    s.on("error", onError);
+    this.conns_.add(c);
+    c.log_("connect");
+    c.send_("# " + o.device.name + " " + o.device.version + " ready");
+  }
+
+  /** Sends `# say: <text>` to every line client; returns how many got it. */
+  say(text: string): number {
+    let t = "";
+    for (let i = 0; i < text.length && t.length < 100; i++) {
+      const ch = text.charCodeAt(i);
+      t += ch < 32 || ch === 127 ? " " : text.charAt(i);
+    }
+    const l = this.conns_.list;
+    for (let i = 0; i < l.length; i++) l[i].send_("# say: " + t);
+    return l.length;
+  }
+
+  clients(): number {
+    return this.conns_.list.length;
+  }
+
+  close(): void {
+    this.srv_.close();
+    const l = this.conns_.list.slice();
+    for (let i = 0; i < l.length; i++) l[i].end_();
+  }
+}
