@@ -10,7 +10,7 @@
  */
 import {
   ANALOG_PIN, BOARD_NAME, CONSOLE_POLICY, DEVICE_NAME, FIRMWARE_VERSION, HAS_WIFI, LED_ACTIVE_LOW, LED_PIN,
-  PORT_ECHO, PORT_LINE, SOCKET_BUDGET, VARS_TOTAL,
+  PORT_ECHO, PORT_LINE, SOCKET_BUDGET, VARS_TOTAL, PORT_HTTP, SSE_LISTENERS, CHUNK_SIZE,
 } from "board-config";
 import { consoleLog } from "./platform/console.ts";
 import { httpGetter } from "./platform/http-client.ts";
@@ -21,6 +21,9 @@ import { timers, uptimeMs } from "./platform/timers.ts";
 import { readToken } from "./platform/token-store.ts";
 import type { Log, Net, Timers } from "./platform/types.ts";
 import { startWifi } from "./platform/wifi.ts";
+import { createStorageFiles } from "./platform/storage-files.ts";
+import { createWifiSetup } from "./platform/wifi-setup.ts";
+import { startWebServer } from "./services/web/web-server.ts";
 import { TokenAuth } from "./services/auth.ts";
 import type { Auth, Device, History, SocketBudget } from "./services/contracts.ts";
 import { createDevice } from "./services/device.ts";
@@ -83,5 +86,9 @@ export function startCore(): Core {
 
 export function startApp(): void {
   const core = startCore();
-  void core;
+  startWebServer({
+    net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: core.budget, auth: core.auth,
+    storage: createStorageFiles(), wifi: createWifiSetup(HAS_WIFI, core.log), log: core.log, timers: core.timers,
+    sseMax: SSE_LISTENERS, chunk: CHUNK_SIZE,
+  });
 }

@@ -9,6 +9,7 @@ import { rollup } from "rollup";
 import { BoardConfigError, knownBoards, loadBoard } from "../board-configs/index.ts";
 import { createRollupOptions } from "../rollup.config.js";
 import { boardModuleSource } from "./board-module.ts";
+import { buildWeb, formatWebSizes } from "./build-web.ts";
 import { checkBundle, formatProblems } from "./check-bundle/index.ts";
 
 export interface BuildResult {
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const results: BuildResult[] = [];
+  process.stdout.write(formatWebSizes(buildWeb()) + "\n\n");
   for (const b of boards) results.push(await buildBoard(b));
   process.stdout.write("board      bytes   gzip  budget  used  gate\n");
   for (const r of results) {

@@ -9,7 +9,7 @@
  */
 import { ERROR, NEED_MORE, RequestParser } from "../../../lib/http/request-parser.ts";
 import { errorBody, HTML_TYPE, JSON_TYPE, responseHead } from "../../../lib/http/response.ts";
-import type { Socket } from "../../platform/types.ts";
+import type { Socket, Timers } from "../../platform/types.ts";
 
 /** A response body given piece by piece: `next(max)` gives about `max` bytes, or null at the end. */
 export interface Source {
@@ -17,6 +17,7 @@ export interface Source {
 }
 
 export interface ConnectionHost {
+  timers: Timers;
   timeoutMs: number;
   chunk: number;
   /** Called once the request is complete. */
@@ -37,7 +38,7 @@ export class HttpConnection {
   private sock_: Socket;
   private host_: ConnectionHost;
   private src_: Source | null;
-  private timer_: ReturnType<typeof setTimeout> | null;
+  private timer_: number;
   private closed_: boolean;
   private ended_: boolean;
 
@@ -49,7 +50,7 @@ export class HttpConnection {
     this.sock_ = sock;
     this.host_ = host;
     this.src_ = null;
-    this.timer_ = null;
+    this.timer_ = 0;
     this.closed_ = false;
     this.ended_ = false;
     this.arm_();
@@ -61,16 +62,16 @@ export class HttpConnection {
 
   /** (Re)starts the 408 timer. */
   private arm_(): void {
-    if (this.timer_ !== null) clearTimeout(this.timer_);
-    this.timer_ = setTimeout(() => {
-      this.timer_ = null;
+    this.disarm_();
+    this.timer_ = this.host_.timers.setTimeout(() => {
+      this.timer_ = 0;
       if (this.status === 0) this.fail(408, "");
     }, this.host_.timeoutMs);
   }
 
   private disarm_(): void {
-    if (this.timer_ !== null) clearTimeout(this.timer_);
-    this.timer_ = null;
+    if (this.timer_ !== 0) this.host_.timers.clearTimeout(this.timer_);
+    this.timer_ = 0;
   }
 
   private data_(d: string): void {

@@ -19,7 +19,7 @@ import { allowOf, matchRoute, type Routes } from "../../../lib/http/router.ts";
 import { sampleCsv, SamplesJson } from "../../../lib/http/samples-json.ts";
 import { TemplateRenderer, templateLength } from "../../../lib/http/template.ts";
 import type { Auth, Device, History, SocketBudget } from "../contracts.ts";
-import type { Closable, Log, Net, Socket } from "../../platform/types.ts";
+import type { Closable, Log, Net, Socket, Timers } from "../../platform/types.ts";
 import { HttpConnection, type ConnectionHost, type Source } from "./http-connection.ts";
 import type { StorageFiles, WifiSetup } from "./ports.ts";
 
@@ -38,6 +38,7 @@ export interface WebServerOptions {
   storage: StorageFiles;
   wifi: WifiSetup;
   log: Log;
+  timers: Timers;
   /** Event-stream listeners allowed at once (the board's SSE_LISTENERS). */
   sseMax: number;
   /** Bytes per write (the board's CHUNK_SIZE). */
@@ -246,6 +247,7 @@ export function startWebServer(o: WebServerOptions): WebServer {
   };
 
   const host: ConnectionHost = {
+    timers: o.timers,
     timeoutMs,
     chunk: o.chunk,
     log: o.log,
@@ -280,7 +282,7 @@ export function startWebServer(o: WebServerOptions): WebServer {
       done = true;
     });
     sock.on("error", () => undefined);
-    setTimeout(answer, 1000);
+    o.timers.setTimeout(answer, 1000);
   }
 
   const server = o.net.listen(o.port, (sock: Socket) => {

@@ -222,6 +222,12 @@ export function rig(over: Partial<WebServerOptions> & { token?: string | null; s
     timeoutMs: 100,
     ...r,
     log: (l: string) => r.logs.push(l),
+    timers: {
+      setTimeout: (cb: () => void, ms: number) => setTimeout(cb, ms) as unknown as number,
+      setInterval: (cb: () => void, ms: number) => setInterval(cb, ms) as unknown as number,
+      clearTimeout: (id: number) => clearTimeout(id as unknown as NodeJS.Timeout),
+      clearInterval: (id: number) => clearInterval(id as unknown as NodeJS.Timeout),
+    },
     ...over,
   });
   return { ...r, server };
