@@ -164,7 +164,7 @@ class Client extends LineFramer {
       this.exec_(c);
     } catch (e) {
       this.o_.log("line: " + c.cmd + " failed: " + e);
-      this.send_("ERR ENET internal error");
+      this.send_("ERR EBUSY internal error");
     }
   }
 

@@ -1,0 +1,96 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { EchoServer, MAX_UNSENT } from "../../../firmware/services/echo-server.ts";
+import { randomSplit, rng } from "../../helpers/random.ts";
+import { FakeNet, rig } from "./fakes.ts";
+
+const PORT = 7;
+
+function start() {
+  const r = rig();
+  const net = new FakeNet();
+  const logs: string[] = [];
+  const echo = new EchoServer({ net, port: PORT, log: (l) => logs.push(l), budget: r.budget, timers: r.timers, clock: r.timers.clock, idleMs: 120000 });
+  return { ...r, net, logs, echo };
+}
+
+function allBytes(): string {
+  let s = "";
+  for (let i = 0; i < 256; i++) s += String.fromCharCode(i);
+  return s;
+}
+
+test("TCP echoes all 256 byte values exactly, for any split", () => {
+  const t = start();
+  const input = allBytes().repeat(3);
+  const rand = rng(7);
+  for (let k = 0; k < 20; k++) {
+    const s = t.net.connect(PORT);
+    for (const piece of randomSplit(input, rand, 1 + k * 13)) {
+      s.send(piece);
+      s.drain();
+    }
+    assert.equal(s.out, input);
+    s.close();
+  }
+  assert.equal(t.budget.inUse(), 0);
+});
+
+test("a well-behaved client (at most 1 KB unread) loses nothing", () => {
+  const t = start();
+  const s = t.net.connect(PORT);
+  const chunk = "x".repeat(1024);
+  for (let i = 0; i < 50; i++) {
+    s.send(chunk);
+    s.drain();
+  }
+  assert.equal(s.out.length, 50 * 1024);
+  assert.equal(s.ended, false);
+});
+
+test("a client that sends but never reads is closed once more than 2 KB is unsent", () => {
+  const t = start();
+  const s = t.net.connect(PORT);
+  for (let i = 0; i < 20 && !s.ended; i++) s.send("y".repeat(268));
+  assert.equal(s.ended, true);
+  assert.ok(s.out.length <= MAX_UNSENT);
+});
+
+test("the client one too many for the socket budget is closed at once", () => {
+  const t = start();
+  const ok = [1, 2, 3, 4].map(() => t.net.connect(PORT));
+  const extra = t.net.connect(PORT);
+  assert.equal(extra.ended, true);
+  assert.equal(extra.listeners("data"), 0);
+  assert.ok(ok.every((s) => !s.ended));
+  ok[1].close();
+  assert.equal(t.net.connect(PORT).ended, false);
+});
+
+test("an idle TCP connection is closed after the idle timeout", () => {
+  const t = start();
+  const s = t.net.connect(PORT);
+  t.timers.advance(60000);
+  s.send("a");
+  t.timers.advance(100000);
+  assert.equal(s.ended, false);
+  t.timers.advance(30000);
+  assert.equal(s.ended, true);
+});
+
+test("UDP sends each datagram back to its sender unchanged", () => {
+  const t = start();
+  const u = t.net.udps[PORT];
+  const msg = allBytes().substring(0, 260);
+  u.receive(msg, "10.0.0.5", 5555);
+  assert.deepEqual(u.sent, [{ msg, port: 5555, address: "10.0.0.5" }]);
+});
+
+test("close() closes the listeners and the open connections", () => {
+  const t = start();
+  const s = t.net.connect(PORT);
+  t.echo.close();
+  assert.deepEqual(t.net.closed, [PORT]);
+  assert.equal(t.net.udps[PORT].closed, true);
+  assert.equal(s.ended, true);
+});
