@@ -5,11 +5,12 @@
  */
 import type { Clock, Timers } from "./types.ts";
 
+/** Espruino's own (native) timer functions, not wrappers: a wrapper closure costs variables. */
 export const timers: Timers = {
-  setTimeout: (cb, ms) => setTimeout(cb, ms),
-  setInterval: (cb, ms) => setInterval(cb, ms),
-  clearTimeout: (id) => clearTimeout(id),
-  clearInterval: (id) => clearInterval(id),
+  setTimeout: setTimeout,
+  setInterval: setInterval,
+  clearTimeout: clearTimeout,
+  clearInterval: clearInterval,
 };
 
 const BOOT = getTime();

@@ -18,20 +18,26 @@ export interface DeviceParts {
   lowVars: number;
 }
 
+/** Builds the Device from its parts' own functions (no wrapper closures: each costs RAM on Espruino). */
 export function createDevice(p: DeviceParts): Device {
+  const pins = p.pins;
+  const wifi = p.wifi;
+  const budget = p.budget;
+  const free = p.freeVars;
+  const low = p.lowVars;
   return {
     name: p.name,
     version: p.version,
     uptimeMs: p.clock,
-    freeVars: p.freeVars,
+    freeVars: free,
     totalVars: p.totalVars,
-    led: () => p.pins.led(),
-    setLed: (on: boolean) => p.pins.setLed(on),
-    readA0: () => p.pins.readA0(),
-    clients: () => p.budget.inUse(),
-    wifiState: (): WifiState => p.wifi.state(),
-    ip: () => p.wifi.ip(),
-    rssi: () => p.wifi.rssi(),
-    lowMemory: () => p.freeVars() < p.lowVars,
+    led: pins.led,
+    setLed: pins.setLed,
+    readA0: pins.readA0,
+    clients: () => budget.inUse(),
+    wifiState: wifi.state as () => WifiState,
+    ip: wifi.ip,
+    rssi: wifi.rssi,
+    lowMemory: () => free() < low,
   };
 }
