@@ -1,0 +1,118 @@
+/*
+ * `npm run harness -- <check|load|hostile|collect> --target <sim|linux|address> [options]`
+ * (USAGE in args.ts). Prints a table (one line per check) on stdout, progress on stderr, writes
+ * `--json <file>` when asked, and exits 0 when every check passed, 1 when one failed, 2 when the
+ * harness could not run (bad arguments, a target that cannot be started or reached).
+ */
+import { type HarnessArgs, parseArgs, USAGE } from "./args.ts";
+import { runCheck } from "./commands/check.ts";
+import { runCollect } from "./commands/collect.ts";
+import { runHostile } from "./commands/hostile.ts";
+import { runLoad } from "./commands/load.ts";
+import { HarnessError, messageOf } from "./errors.ts";
+import { type CheckResult, formatTable, makeReport, progress, type RunReport, writeJson } from "./report.ts";
+import { openTarget, type Target } from "./target.ts";
+import { connectTcp } from "./tcp.ts";
+
+/** Fails fast with "cannot reach <host>:<port> (<service>)" when no service of the target answers. */
+export async function probe(target: Target, timeoutMs: number): Promise<void> {
+  const errors: string[] = [];
+  for (const s of ["line", "echo", "http"] as const) {
+    try {
+      const sock = await connectTcp(target.endpoint(s), timeoutMs);
+      sock.destroy();
+      return;
+    } catch (e) {
+      errors.push(messageOf(e));
+    }
+  }
+  throw new HarnessError("ECONNECT", errors.join("; "));
+}
+
+/** Runs one command against an open target and returns its report (the CLI prints it). */
+export async function runCommand(args: HarnessArgs, target: Target): Promise<RunReport> {
+  const started = Date.now();
+  let results: CheckResult[];
+  let summary: Record<string, unknown> | undefined;
+  switch (args.command) {
+    case "check":
+      results = await runCheck(target, { quick: args.quick, only: args.only });
+      break;
+    case "load": {
+      const r = await runLoad(target, { seconds: args.seconds, clients: args.clients, service: args.service });
+      results = r.results;
+      summary = r.summary;
+      break;
+    }
+    case "hostile": {
+      const r = await runHostile(target, { quick: args.quick });
+      results = r.results;
+      summary = r.summary;
+      break;
+    }
+    case "collect": {
+      const r = await runCollect(target, { seconds: args.seconds, transport: args.transport, interval: args.interval, out: args.out, plot: args.plot });
+      results = r.results;
+      summary = r.summary;
+      break;
+    }
+  }
+  return makeReport(args.command, target, started, results, summary);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: HarnessArgs;
+  try {
+    args = parseArgs(argv, process.env);
+  } catch (e) {
+    process.stderr.write(`harness: ${messageOf(e)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let target: Target;
+  try {
+    progress(`starting target ${args.target}`);
+    target = await openTarget(args.target, { board: args.board, token: args.token, bundle: args.bundle, connectTimeout: args.connectTimeout });
+  } catch (e) {
+    process.stderr.write(`harness: ${messageOf(e)}\n`);
+    return 2;
+  }
+  const stopOnSignal = (): void => {
+    void target.stop().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", stopOnSignal);
+  try {
+    await probe(target, args.connectTimeout);
+    progress(`target ${target.name}: ${target.host} http ${target.ports.http}, echo ${target.ports.echo}, line ${target.ports.line}, console ${target.ports.console}`);
+    const report = await runCommand(args, target);
+    process.stdout.write(formatTable(report.results) + "\n");
+    const gone = target.exited?.() ?? null;
+    if (gone !== null) process.stdout.write(`\nThe target died during the run: ${gone}\n`);
+    if (report.summary && args.command !== "check") process.stdout.write(`\n${JSON.stringify(report.summary, null, 2)}\n`);
+    if (args.json) {
+      writeJson(args.json, report);
+      progress(`wrote ${args.json}`);
+    }
+    return report.ok ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`harness: ${messageOf(e)}\n`);
+    return 2;
+  } finally {
+    process.removeListener("SIGINT", stopOnSignal);
+    await target.stop().catch((e: unknown) => process.stderr.write(`harness: stopping the target: ${messageOf(e)}\n`));
+  }
+}
+
+const isMain = process.argv[1] !== undefined && /test-host[\\/]cli\.ts$/.test(process.argv[1]);
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`harness: ${messageOf(e)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,102 @@
+/*
+ * A dependency-free SVG line chart for `collect --plot`: one panel per series, stacked, sharing
+ * the x axis (seconds of device uptime), each with its own y range, ticks and labels. Points
+ * that are not finite numbers are skipped. The output is a standalone file a browser opens.
+ */
+
+export interface PlotSeries {
+  name: string;
+  /** Colour of the line (any SVG colour). */
+  color?: string;
+  points: Array<[number, number]>;
+}
+
+export interface PlotOptions {
+  title: string;
+  xLabel: string;
+  series: PlotSeries[];
+  width?: number;
+  panelHeight?: number;
+}
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
+
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(Math.abs(n) < 10 ? 2 : 1);
+}
+
+/** Evenly spaced "nice" tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count: number): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / Math.max(1, count);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function range(values: number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return [0, 1];
+  if (lo === hi) return [lo - 1, hi + 1];
+  const pad = (hi - lo) * 0.05;
+  return [lo - pad, hi + pad];
+}
+
+export function renderLineChart(opts: PlotOptions): string {
+  const width = opts.width ?? 900;
+  const panelH = opts.panelHeight ?? 180;
+  const left = 70;
+  const right = 20;
+  const top = 40;
+  const gap = 40;
+  const plotW = width - left - right;
+  const series = opts.series.map((s) => ({ ...s, points: s.points.filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1])) }));
+  const allX = series.flatMap((s) => s.points.map((p) => p[0]));
+  const [x0, x1] = allX.length ? [Math.min(...allX), Math.max(...allX) === Math.min(...allX) ? Math.min(...allX) + 1 : Math.max(...allX)] : [0, 1];
+  const height = top + series.length * (panelH + gap) + 20;
+  const sx = (x: number): number => left + ((x - x0) / (x1 - x0)) * plotW;
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
+  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="16">${escapeXml(opts.title)}</text>`);
+  series.forEach((s, i) => {
+    const color = s.color ?? COLORS[i % COLORS.length];
+    const py = top + i * (panelH + gap);
+    const [y0, y1] = range(s.points.map((p) => p[1]));
+    const sy = (y: number): number => py + panelH - ((y - y0) / (y1 - y0)) * panelH;
+    out.push(`<g class="panel" data-series="${escapeXml(s.name)}">`);
+    out.push(`<rect x="${left}" y="${py}" width="${plotW}" height="${panelH}" fill="none" stroke="#999"/>`);
+    for (const t of niceTicks(y0, y1, 4)) {
+      const y = sy(t).toFixed(1);
+      out.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#eee"/>`);
+      out.push(`<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmt(t)}</text>`);
+    }
+    for (const t of niceTicks(x0, x1, 8)) {
+      const x = sx(t).toFixed(1);
+      out.push(`<line x1="${x}" y1="${py + panelH}" x2="${x}" y2="${py + panelH + 4}" stroke="#999"/>`);
+      out.push(`<text x="${x}" y="${py + panelH + 16}" text-anchor="middle">${fmt(t)}</text>`);
+    }
+    out.push(`<text x="${left + 6}" y="${py + 14}" fill="${color}" font-weight="bold">${escapeXml(s.name)}</text>`);
+    if (s.points.length > 0) {
+      const d = s.points.map((p, k) => `${k === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(" ");
+      out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+    } else {
+      out.push(`<text x="${left + plotW / 2}" y="${py + panelH / 2}" text-anchor="middle" fill="#999">no data</text>`);
+    }
+    out.push(`</g>`);
+  });
+  out.push(`<text x="${left + plotW / 2}" y="${height - 4}" text-anchor="middle">${escapeXml(opts.xLabel)}</text>`);
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}
