@@ -13,7 +13,7 @@
  * variant. Exits non-zero when a name is too long or a page's inlined script could end early.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { transformSync } from "esbuild";
@@ -92,7 +92,6 @@ export function inlinePage(html: string, css: string, js: string): string {
 export function buildWeb(opts: { src?: string; out?: string } = {}): WebManifest {
   const src = opts.src ?? WEB_SRC;
   const out = opts.out ?? WEB_OUT;
-  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const css = readFileSync(join(src, "style.css"), "utf8");
   const js = readFileSync(join(src, "dashboard.js"), "utf8");
