@@ -226,12 +226,12 @@ export function checkHoisting(a: Analysis, report: HoistingReport, where: (offse
       case "VariableDeclaration":
         for (const d of children(s, "declarations")) {
           evalExpr(child(d, "init"), state, chain);
-          for (const v of a.scopes.getDeclaredVariables(d as unknown as Parameters<typeof a.scopes.getDeclaredVariables>[0])) state.add(v);
+          for (const v of a.scopes.getDeclaredVariables(d as unknown as Parameters<typeof a.scopes.getDeclaredVariables>[0])) if (targetOfVariable(v)) state.add(v);
         }
         return true;
       case "ClassDeclaration": {
         evalClassHeader(s, state, chain);
-        for (const v of a.scopes.getDeclaredVariables(s as unknown as Parameters<typeof a.scopes.getDeclaredVariables>[0])) state.add(v);
+        for (const v of a.scopes.getDeclaredVariables(s as unknown as Parameters<typeof a.scopes.getDeclaredVariables>[0])) if (targetOfVariable(v)) state.add(v);
         return true;
       }
       case "ExpressionStatement":
@@ -266,7 +266,6 @@ export function checkHoisting(a: Analysis, report: HoistingReport, where: (offse
         evalExpr(child(s, "right"), state, chain);
         const inner = copy();
         const left = child(s, "left") as AstNode;
-        if (left.type === "VariableDeclaration") for (const v of a.scopes.getDeclaredVariables(left as unknown as Parameters<typeof a.scopes.getDeclaredVariables>[0])) inner.add(v);
         execStatement(child(s, "body") as AstNode, inner, chain);
         return true;
       }
@@ -324,7 +323,7 @@ export function checkHoisting(a: Analysis, report: HoistingReport, where: (offse
     for (const v of s.variables) {
       const t = targetOfVariable(v);
       if (t && t.kind === "decl") runnable.push({ node: t.node, key: t.node });
-      for (const d of v.defs) runnable.push({ node: d.node as unknown as AstNode, key: v });
+      else if (t) runnable.push({ node: v.defs[0].node as unknown as AstNode, key: v });
     }
   }
   for (const [n] of a.parents) {

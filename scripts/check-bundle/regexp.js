@@ -79,6 +79,11 @@ export function checkRegExp(pattern, flags) {
       out.push({ rule: "regexp-word-boundary", construct: `\\${c}`, index: at });
     } else if (c === "u" && pattern[i + 2] === "{") {
       out.push({ rule: "unicode-code-point-escape", construct: "\\u{...} escape", index: at });
+      const close = pattern.indexOf("}", i);
+      if (close > 0) {
+        i = close + 1;
+        return true;
+      }
     } else if (c === "u" || c === "c" || c === "p" || c === "P" || (c === "k" && inClass)) {
       out.push({ rule: "regexp-escape", construct: `escape \\${c}`, index: at });
     }

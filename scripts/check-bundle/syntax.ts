@@ -143,10 +143,11 @@ export function checkSyntax(a: Analysis, code: string, report: Report): void {
   const defined = definedProperties(a);
   const longNames = new Set<string>();
 
-  function regexAt(start: number, pattern: string, flags: string, patternOffset: number | null): void {
+  /** Checks one pattern; `patternOffset` is where a literal's pattern starts (null for a string), `flagsAt` where its flags are. */
+  function regexAt(start: number, pattern: string, flags: string, patternOffset: number | null, flagsAt: number): void {
     for (const f of checkRegExp(pattern, flags)) {
-      const at = f.index < 0 || patternOffset === null ? start : patternOffset + f.index;
-      report(f.rule, f.index < 0 && patternOffset !== null ? patternOffset + pattern.length + 1 : at, `RegExp ${f.construct}`);
+      const at = f.index < 0 ? flagsAt : patternOffset === null ? start : patternOffset + f.index;
+      report(f.rule, at, `RegExp ${f.construct}`);
     }
     const w = firstWideChar(pattern);
     if (w >= 0) report("wide-char", patternOffset === null ? start : patternOffset + w, "RegExp with a character above U+00FF");
@@ -163,8 +164,10 @@ export function checkSyntax(a: Analysis, code: string, report: Report): void {
       case "FunctionDeclaration":
       case "FunctionExpression":
       case "ArrowFunctionExpression": {
-        if (n.generator) report("generator", n.start, "generator function*");
-        if (n.async) report("async-await", n.start, "async function");
+        // A method's function starts at its parameters; report at the method instead.
+        const at = parent && (parent.type === "Property" || parent.type === "MethodDefinition") && parent.value === n ? parent.start : n.start;
+        if (n.generator) report("generator", at, "generator function*");
+        if (n.async) report("async-await", at, "async function");
         for (const p of children(n, "params")) {
           if (p.type === "AssignmentPattern") report("default-params", p.start, "default parameter value");
           else if (p.type === "RestElement") report("rest-params", p.start, "rest parameter ...");
@@ -189,7 +192,7 @@ export function checkSyntax(a: Analysis, code: string, report: Report): void {
         break;
       case "Property":
       case "MethodDefinition":
-        if (n.computed && parent.type !== "ObjectPattern") report("computed-key", (child(n, "key") as AstNode).start - 1, "computed key [...]");
+        if (n.computed && parent.type !== "ObjectPattern") report("computed-key", code.lastIndexOf("[", (child(n, "key") as AstNode).start), "computed key [...]");
         break;
       case "PropertyDefinition":
         report("class-field", n.start, `class field ${n.static ? "static " : ""}${memberLabel(n)}`);
@@ -232,7 +235,7 @@ export function checkSyntax(a: Analysis, code: string, report: Report): void {
         if (n.bigint !== undefined) report("bigint", n.start, `BigInt literal ${raw}`);
         else if (n.regex) {
           const re = n.regex as { pattern: string; flags: string };
-          regexAt(n.start, re.pattern, re.flags, n.start + 1);
+          regexAt(n.start, re.pattern, re.flags, n.start + 1, n.end - re.flags.length);
         } else if (typeof n.value === "string") {
           const u = codePointEscape(raw);
           if (u >= 0) report("unicode-code-point-escape", n.start + u, "\\u{...} escape");
@@ -342,7 +345,7 @@ export function checkSyntax(a: Analysis, code: string, report: Report): void {
     // new RegExp("literal", "flags") and RegExp("literal")
     if (callee.type === "Identifier" && callee.name === "RegExp" && a.globals.has(callee) && args[0]?.type === "Literal" && typeof args[0].value === "string") {
       const flags = args[1]?.type === "Literal" && typeof args[1].value === "string" ? args[1].value : "";
-      regexAt(args[0].start, args[0].value, flags, null);
+      regexAt(args[0].start, args[0].value, flags, null, args[1] ? args[1].start : args[0].start);
     }
     if (n.type !== "CallExpression" || callee.type !== "MemberExpression") return;
     const name = propertyName(callee);
