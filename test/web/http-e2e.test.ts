@@ -276,3 +276,60 @@ describe("web server on the simulator", () => {
   });
 });
 
+
+describe("web server on the simulator with a control token", () => {
+  let w: WebSim;
+  let port: number;
+  const TOKEN = "tok-e2e-1234";
+  const req = (r: string | string[], o = {}) => rawRequest(port, r, o);
+
+  before(async () => {
+    w = await startWebSim({}, { token: TOKEN });
+    port = w.sim.ports.http;
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
+  test("POST /api/led without the token is 401 with WWW-Authenticate: Bearer", async () => {
+    const r = await req(POST("/api/led", "on"));
+    assert.equal(r.status, 401);
+    assert.equal(r.reason, "Unauthorized");
+    assert.match(r.headers["www-authenticate"] ?? "", /^Bearer /);
+    assertWellFormed(r);
+    assert.equal(w.sim.led().on, false);
+  });
+
+  test("POST /api/led with a wrong token is 401, with the token it works", async () => {
+    assert.equal((await req(POST("/api/led", "on", "Authorization: Bearer wrong\r\n"))).status, 401);
+    const r = await req(POST("/api/led", "on", `Authorization: Bearer ${TOKEN}\r\n`));
+    assert.equal(r.status, 200);
+    assert.equal(w.sim.led().on, true);
+  });
+
+  test("GET /api/led needs no token", async () => {
+    assert.equal((await req(GET("/api/led"))).status, 200);
+  });
+
+  test("POST /setup as an access point joins and saves the network, never showing the password", async () => {
+    assert.equal(JSON.parse((await req(GET("/api/status"))).body.toString()).wifi, "ap");
+    const r = await req(POST("/setup", "ssid=SimNet&password=simulator"));
+    assert.equal(r.status, 200);
+    assert.match(r.body.toString(), /SimNet/);
+    assert.doesNotMatch(r.raw.toString("latin1"), /simulator/);
+    await w.sim.waitForConsole("wifi: joined and saved SimNet", 5000);
+    assert.doesNotMatch(w.sim.consoleOutput(), /simulator/);
+  });
+
+  test("POST /setup as a station needs the token", async () => {
+    for (let i = 0; i < 50; i++) {
+      if (JSON.parse((await req(GET("/api/status"))).body.toString()).wifi === "up") break;
+      await wait(100);
+    }
+    const body = "ssid=SimNet&password=simulator";
+    const r = await req(POST("/setup", body));
+    assert.equal(r.status, 401);
+    assert.match(r.headers["www-authenticate"] ?? "", /^Bearer /);
+    assert.equal((await req(POST("/setup", `${body}&token=${TOKEN}`))).status, 200);
+  });
+});
