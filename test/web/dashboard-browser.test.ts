@@ -1,0 +1,87 @@
+/*
+ * The dashboard in headless Chromium (Debian's `chromium` driven by playwright-core) against the
+ * simulator: the values change by themselves, the LED switch lights the simulator's LED, and a
+ * screenshot is kept as artifacts/dashboard.png. Without /usr/bin/chromium (install it with
+ * scripts/install-system-deps.sh) the test fails and says so; it is never counted as passed.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { startWebSim, type WebSim } from "./sim-rig.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = "artifacts";
+
+describe("dashboard in headless Chromium", () => {
+  let w: WebSim;
+  let browser: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const errors: string[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-system-deps.sh as root`);
+    w = await startWebSim();
+    profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
+    // A fresh profile folder: playwright passes it as --user-data-dir.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 900, height: 700 },
+      args: [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync",
+      ],
+    });
+    page = await browser.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("requestfailed", (r) => {
+      if (!r.url().endsWith("/events")) errors.push(`request failed: ${r.url()}`);
+    });
+    await page.goto(w.base + "/", { waitUntil: "load" });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test("the dashboard shows the device's name and values that change by themselves", async () => {
+    await page.waitForFunction(() => document.getElementById("name")?.textContent === "espruino-sim", null, { timeout: 5000 });
+    await page.waitForFunction(() => /^\d+$/.test(document.getElementById("seq")?.textContent ?? ""), null, { timeout: 5000 });
+    const first = Number(await page.textContent("#seq"));
+    await page.waitForFunction((s) => Number(document.getElementById("seq")?.textContent) >= s + 2, first, { timeout: 6000 });
+    assert.match((await page.textContent("#a0")) ?? "", /^\d+$/);
+    const points = (await page.getAttribute("#line", "points")) ?? "";
+    assert.ok(points.split(" ").length >= 2, `chart has ${points}`);
+  });
+
+  test("clicking the LED switch lights the simulator's LED, and again puts it out", async () => {
+    assert.equal(w.sim.led().on, false);
+    await page.click("#led");
+    await page.waitForFunction(() => document.getElementById("led")?.getAttribute("aria-checked") === "true", null, { timeout: 5000 });
+    assert.equal(w.sim.led().on, true);
+    await page.click("#led");
+    await page.waitForFunction(() => document.getElementById("led")?.getAttribute("aria-checked") === "false", null, { timeout: 5000 });
+    assert.equal(w.sim.led().on, false);
+  });
+
+  test("the page loaded nothing from outside the device and threw no error", async () => {
+    assert.deepEqual(errors, []);
+  });
+
+  test("a screenshot of the dashboard is kept in artifacts/", async () => {
+    await page.click("#led");
+    await page.waitForFunction(() => document.getElementById("led")?.getAttribute("aria-checked") === "true", null, { timeout: 5000 });
+    // A few more seconds of samples, so that the chart shows a line.
+    await page.waitForFunction(() => Number(document.getElementById("seq")?.textContent) >= 8, null, { timeout: 10000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, "dashboard.png");
+    await page.screenshot({ path: file, fullPage: true });
+    assert.ok(existsSync(file));
+  });
+});
