@@ -15,6 +15,11 @@ import { startWebSim, type WebSim } from "./sim-rig.ts";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = "artifacts";
 
+/** Waits until the LED switch shows `on` (the page's own state, from the device's answer). */
+function ledShows(page: Page, on: boolean): Promise<unknown> {
+  return page.waitForFunction(`document.getElementById("led").getAttribute("aria-checked") === "${on}"`, null, { timeout: 5000 });
+}
+
 describe("dashboard in headless Chromium", () => {
   let w: WebSim;
   let browser: BrowserContext;
@@ -51,10 +56,10 @@ describe("dashboard in headless Chromium", () => {
   });
 
   test("the dashboard shows the device's name and values that change by themselves", async () => {
-    await page.waitForFunction(() => document.getElementById("name")?.textContent === "espruino-sim", null, { timeout: 5000 });
-    await page.waitForFunction(() => /^\d+$/.test(document.getElementById("seq")?.textContent ?? ""), null, { timeout: 5000 });
+    await page.waitForFunction(`document.getElementById("name").textContent === "espruino-sim"`, null, { timeout: 5000 });
+    await page.waitForFunction(`/^\\d+$/.test(document.getElementById("seq").textContent)`, null, { timeout: 5000 });
     const first = Number(await page.textContent("#seq"));
-    await page.waitForFunction((s) => Number(document.getElementById("seq")?.textContent) >= s + 2, first, { timeout: 6000 });
+    await page.waitForFunction(`Number(document.getElementById("seq").textContent) >= ${first + 2}`, null, { timeout: 6000 });
     assert.match((await page.textContent("#a0")) ?? "", /^\d+$/);
     const points = (await page.getAttribute("#line", "points")) ?? "";
     assert.ok(points.split(" ").length >= 2, `chart has ${points}`);
@@ -63,10 +68,10 @@ describe("dashboard in headless Chromium", () => {
   test("clicking the LED switch lights the simulator's LED, and again puts it out", async () => {
     assert.equal(w.sim.led().on, false);
     await page.click("#led");
-    await page.waitForFunction(() => document.getElementById("led")?.getAttribute("aria-checked") === "true", null, { timeout: 5000 });
+    await ledShows(page, true);
     assert.equal(w.sim.led().on, true);
     await page.click("#led");
-    await page.waitForFunction(() => document.getElementById("led")?.getAttribute("aria-checked") === "false", null, { timeout: 5000 });
+    await ledShows(page, false);
     assert.equal(w.sim.led().on, false);
   });
 
@@ -76,9 +81,9 @@ describe("dashboard in headless Chromium", () => {
 
   test("a screenshot of the dashboard is kept in artifacts/", async () => {
     await page.click("#led");
-    await page.waitForFunction(() => document.getElementById("led")?.getAttribute("aria-checked") === "true", null, { timeout: 5000 });
+    await ledShows(page, true);
     // A few more seconds of samples, so that the chart shows a line.
-    await page.waitForFunction(() => Number(document.getElementById("seq")?.textContent) >= 8, null, { timeout: 10000 });
+    await page.waitForFunction(`Number(document.getElementById("seq").textContent) >= 8`, null, { timeout: 10000 });
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, "dashboard.png");
     await page.screenshot({ path: file, fullPage: true });

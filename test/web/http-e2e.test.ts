@@ -5,11 +5,10 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { connect, type Socket } from "node:net";
 import { startWebSim, type WebSim } from "./sim-rig.ts";
-import { GET, parseRaw, POST, rawRequest, type RawReply } from "./raw-http.ts";
+import { GET, parseRaw, POST, rawRequest, type RawOptions, type RawReply } from "./raw-http.ts";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,7 +56,7 @@ describe("web server on the simulator", () => {
   let w: WebSim;
   let port: number;
   let baseline: number;
-  const req = (r: string | string[], o = {}) => rawRequest(port, r, o);
+  const req = (r: string | string[], o: RawOptions = {}) => rawRequest(port, r, o);
   /** Waits (up to 3 s) for the device to close the connections of the last test. */
   const settled = async (): Promise<void> => {
     for (let i = 0; i < 60 && w.sim.sockets().used !== baseline; i++) await wait(50);
@@ -281,7 +280,7 @@ describe("web server on the simulator with a control token", () => {
   let w: WebSim;
   let port: number;
   const TOKEN = "tok-e2e-1234";
-  const req = (r: string | string[], o = {}) => rawRequest(port, r, o);
+  const req = (r: string | string[], o: RawOptions = {}) => rawRequest(port, r, o);
 
   before(async () => {
     w = await startWebSim({}, { token: TOKEN });

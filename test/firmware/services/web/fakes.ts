@@ -96,7 +96,7 @@ export class FakeDevice implements Device {
   clients() { return 1; }
   wifiState() { return this.wifi; }
   ip() { return "192.168.1.50"; }
-  rssi() { return -60; }
+  rssi(): number | null { return -60; }
   lowMemory() { return this.low; }
 }
 
