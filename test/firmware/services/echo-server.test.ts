@@ -94,3 +94,17 @@ test("close() closes the listeners and the open connections", () => {
   assert.equal(t.net.udps[PORT].closed, true);
   assert.equal(s.ended, true);
 });
+
+test("on Espruino the bound uses the socket's real send buffer, so a steady reader without drains is not closed", () => {
+  const t = start();
+  const s = t.net.connect(PORT) as unknown as { sckt: number; dSnd: string; send(d: string): void; ended: boolean; out: string };
+  s.sckt = 1;
+  for (let i = 0; i < 50; i++) {
+    s.dSnd = "q".repeat(300);
+    s.send("x".repeat(268));
+  }
+  assert.equal(s.ended, false);
+  s.dSnd = "q".repeat(2000);
+  s.send("x".repeat(268));
+  assert.equal(s.ended, true);
+});

@@ -1,0 +1,108 @@
+/*
+ * `npm start [-- options]`: builds the board's bundle if needed, starts the simulator with its
+ * Storage in .sim-state/ (kept between runs), prints where each service is and the device's
+ * console output prefixed, and stops cleanly on Ctrl-C or SIGTERM (servers closed; Storage is
+ * written through, so nothing is lost).
+ *
+ *   --board <name>        board config (default sim)
+ *   --bundle <file>       bundle to boot when Storage holds no program (default dist/<board>.js)
+ *   --state <dir>         state folder (default .sim-state)
+ *   --port-offset <n>     host port = device port + n
+ *   --ephemeral           free host ports
+ *   --control <port>      HTTP fault control: POST /fault {"wifi":"drop"|"up","lowMemory":true,...}
+ *   --seed <n>            seed of random splits and the analog signal
+ *   --wifi-drop-after <s> drop Wi-Fi after s seconds (--wifi-down-for <s>, default 10; 0 = for good)
+ *   --low-memory --slow-drain --split-random   faults from the start
+ */
+import { join } from "node:path";
+import { BoardConfigError } from "../board-configs/index.ts";
+import { ensureBundle, REPO_ROOT, startSimulator, type SimulatorOptions } from "./index.ts";
+
+function parse(argv: string[]): SimulatorOptions & { boardName: string } {
+  const o: SimulatorOptions & { boardName: string } = { boardName: "sim", faults: {} };
+  const num = (i: number, flag: string): number => {
+    const v = Number(argv[i]);
+    if (argv[i] === undefined || !Number.isFinite(v)) throw new Error(`${flag} needs a number`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--board") o.boardName = argv[++i];
+    else if (a === "--bundle") o.bundle = argv[++i];
+    else if (a === "--state") o.stateDir = argv[++i];
+    else if (a === "--port-offset") o.portOffset = num(++i, a);
+    else if (a === "--ephemeral") o.ports = "ephemeral";
+    else if (a === "--control") o.controlPort = num(++i, a);
+    else if (a === "--seed") o.seed = num(++i, a);
+    else if (a === "--wifi-drop-after") o.wifiDropAfter = num(++i, a);
+    else if (a === "--wifi-down-for") o.wifiDownFor = num(++i, a);
+    else if (a === "--low-memory") o.faults!.lowMemory = true;
+    else if (a === "--slow-drain") o.faults!.slowDrain = true;
+    else if (a === "--split-random") o.faults!.splitRandom = true;
+    else if (a === "--help" || a === "-h") {
+      process.stdout.write("usage: npm start -- [--board sim] [--bundle f] [--state dir] [--port-offset n|--ephemeral] [--control port] [--seed n] [--wifi-drop-after s] [--wifi-down-for s] [--low-memory] [--slow-drain] [--split-random]\n");
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  return o;
+}
+
+function prefixer(prefix: string): (text: string) => void {
+  let partial = "";
+  return (text: string) => {
+    partial += text.replace(/\r/g, "");
+    let i: number;
+    while ((i = partial.indexOf("\n")) >= 0) {
+      process.stdout.write(`${prefix}${partial.slice(0, i)}\n`);
+      partial = partial.slice(i + 1);
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  if (o.bundle === undefined) {
+    const b = ensureBundle(o.boardName);
+    if (b.built) process.stdout.write(`sim: built ${b.file}\n`);
+  }
+  const sim = await startSimulator({
+    ...o,
+    board: o.boardName,
+    stateDir: o.stateDir ?? join(REPO_ROOT, ".sim-state"),
+    onConsole: prefixer("device| "),
+    onLog: (l) => process.stdout.write(`sim: ${l}\n`),
+  });
+  const p = sim.ports;
+  process.stdout.write(
+    [
+      `sim: ${sim.board.name} (${sim.board.espruino.build} ${sim.board.espruino.version}) running ${sim.bundle}`,
+      `sim: state (Storage) in ${sim.stateDir}`,
+      `sim:   web            http://127.0.0.1:${p.http}/`,
+      `sim:   echo           tcp+udp 127.0.0.1:${p.echo}`,
+      `sim:   line protocol  telnet 127.0.0.1 ${p.line}`,
+      `sim:   console (REPL) telnet 127.0.0.1 ${p.console}   (espruino --port tcp://127.0.0.1:${p.console})`,
+      sim.controlPort !== undefined ? `sim:   faults         curl -d '{"wifi":"drop"}' http://127.0.0.1:${sim.controlPort}/fault` : "",
+      "sim: Ctrl-C stops",
+      "",
+    ]
+      .filter((l, i, a) => l !== "" || i === a.length - 1)
+      .join("\n"),
+  );
+  let stopping = false;
+  const stop = (sig: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\nsim: ${sig}, stopping\n`);
+    sim.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`sim: ${e instanceof BoardConfigError ? e.message : (e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
