@@ -2,7 +2,8 @@
  * Echo, RFC 862, over TCP and UDP: every byte comes back unchanged, binary-safe, in order.
  *
  * TCP: what is echoed but not yet sent is counted until the next `drain` (Espruino fires it when
- * its send buffer is empty). A client that sends without reading makes that count grow; past
+ * its send buffer is empty) and, once that count passes the bound, read exactly from Espruino's
+ * send buffer (platform/socket-held.ts). A client that sends without reading makes it grow; past
  * MAX_UNSENT bytes it is closed, so no client can make the device hold more than about 2 KB.
  * Each connection takes a socket from the budget; the one too many is closed at once. A
  * connection quiet for ECHO_IDLE_MS is closed. Listeners are shared functions that keep their
@@ -12,6 +13,7 @@
  */
 import type { SocketBudget } from "./contracts.ts";
 import { ConnList } from "./conn-list.ts";
+import { heldBytes } from "../platform/socket-held.ts";
 import type { Clock, Closable, Datagrams, Log, Net, Socket, Timers } from "../platform/types.ts";
 
 /** Bytes echoed but not yet handed to the network, past which a connection is closed (SPEC.md: at most 2 KB). */
@@ -64,6 +66,7 @@ class EchoConn {
     if (this.cl_) return;
     this.la_ = this.srv_.o_.clock();
     this.un_ += d.length;
+    if (this.un_ > MAX_UNSENT) this.un_ = heldBytes(this.s_, this.un_ - d.length) + d.length;
     if (this.un_ > MAX_UNSENT) {
       this.srv_.o_.log("echo: client not reading, closed");
       this.end_();

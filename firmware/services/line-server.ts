@@ -22,6 +22,7 @@ import { ConnList } from "./conn-list.ts";
 import type { FetchService } from "./fetch-service.ts";
 import { takeSample } from "./sampler.ts";
 import type { UdpPush } from "./udp-push.ts";
+import { heldBytes } from "../platform/socket-held.ts";
 import type { Closable, Log, Net, Socket, SocketError, Timers } from "../platform/types.ts";
 
 export const LINE_MAX = 128;
@@ -104,7 +105,9 @@ class Client extends LineFramer {
   /** Writes one line; closes the client instead when it has not read MAX_UNSENT bytes. */
   send_(line: string): void {
     if (this.cl_) return;
-    this.un_ += line.length + 2;
+    const n = line.length + 2;
+    this.un_ += n;
+    if (this.un_ > MAX_UNSENT) this.un_ = heldBytes(this.s_, this.un_ - n) + n;
     if (this.un_ > MAX_UNSENT) {
       this.log_("not reading, closed");
       this.end_();
@@ -170,6 +173,7 @@ class Client extends LineFramer {
 
   tick_(): void {
     const seq = ++this.sq_;
+    if (this.un_ > STREAM_HOLD) this.un_ = heldBytes(this.s_, this.un_);
     if (this.un_ > STREAM_HOLD) {
       this.dr_++;
       return;

@@ -105,6 +105,6 @@ test("on Espruino the bound uses the socket's real send buffer, so a steady read
   }
   assert.equal(s.ended, false);
   s.dSnd = "q".repeat(2000);
-  s.send("x".repeat(268));
+  for (let i = 0; i < 10 && !s.ended; i++) s.send("x".repeat(268));
   assert.equal(s.ended, true);
 });

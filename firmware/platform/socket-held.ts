@@ -1,0 +1,17 @@
+/*
+ * Bytes a socket still holds to send. Espruino keeps them in the socket's `dSnd` string (a
+ * plain property, libs/network/socketserver.c), which it empties as chunks go out; its `drain`
+ * only fires when that buffer is empty at the end of a send, which a steady two-way flow may
+ * never reach. So on Espruino (a socket with `sckt`) the exact figure is read from `dSnd`;
+ * elsewhere (the simulator, fakes) the caller's count of bytes written since the last `drain`
+ * is the best estimate.
+ */
+import type { Socket } from "./types.ts";
+
+type EspruinoSocket = Socket & { sckt?: number; dSnd?: string };
+
+export function heldBytes(s: Socket, countedSinceDrain: number): number {
+  const e = s as EspruinoSocket;
+  if (e.sckt === undefined) return countedSinceDrain;
+  return typeof e.dSnd === "string" ? e.dSnd.length : 0;
+}
