@@ -1,0 +1,213 @@
+/*
+ * The simulator's `net` against ESPRUINO.md sections 1 and 2: write() returns false and `drain`
+ * follows, data in chunks of at most the board's chunk size (random sizes when asked), writing
+ * after end() throws "This socket is closed", close events in Espruino's order, no destroy(),
+ * and the socket budget (an eleventh socket is refused as Espruino does).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { client, devJSON, simWith, sleep, until } from "./helpers.ts";
+
+const RECORDER = `
+var log = [];
+var srv = require("net").createServer(function (c) {
+  log.push("conn");
+  c.on("data", function (d) { log.push("data:" + d.length); });
+  c.on("error", function (e) { log.push("error:" + e.code); });
+  c.on("end", function () { log.push("end"); });
+  c.on("close", function (h) { log.push("close:" + h); });
+  global.conn = c;
+});
+srv.listen(9100);
+`;
+
+test("write() returns false, and drain follows once the data is sent", async () => {
+  const sim = await simWith(RECORDER + `var results = [];`);
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    await until(() => devJSON(sim, "log.length") === 1);
+    sim.evaluate(`conn.on("drain", function () { results.push("drain"); }); results.push(conn.write("hello"));`);
+    await until(() => (devJSON(sim, "results") as unknown[]).length === 2);
+    assert.deepEqual(devJSON(sim, "results"), [false, "drain"]);
+    await until(() => c.data() === "hello");
+    c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("incoming data arrives in chunks of at most the board's chunk size (268 on sim)", async () => {
+  const sim = await simWith(RECORDER);
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    c.sock.write(Buffer.alloc(3000, 0x41));
+    await until(() => (devJSON(sim, "log") as string[]).filter((l) => l.startsWith("data:")).reduce((n, l) => n + Number(l.slice(5)), 0) === 3000);
+    const sizes = (devJSON(sim, "log") as string[]).filter((l) => l.startsWith("data:")).map((l) => Number(l.slice(5)));
+    assert.equal(sim.board.chunkSize, 268);
+    assert.ok(sizes.every((n) => n <= 268), `chunks ${sizes.join(",")}`);
+    assert.ok(sizes.length >= Math.ceil(3000 / 268));
+    c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("with the split fault, data comes in chunks of varied sizes, bytes intact and in order", async () => {
+  const sim = await simWith(`var got = ""; var sizes = [];
+    require("net").createServer(function (c) { c.on("data", function (d) { got += d; sizes.push(d.length); }); }).listen(9101);`, { faults: { splitRandom: true }, seed: 7 });
+  try {
+    const c = await client(sim.hostPort(9101)!);
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
+    c.sock.write(bytes);
+    await until(() => devJSON(sim, "got.length") === 1000);
+    const got = Buffer.from(String(devJSON(sim, "got")), "latin1");
+    assert.deepEqual(got, bytes);
+    const sizes = devJSON(sim, "sizes") as number[];
+    assert.ok(new Set(sizes).size > 3, `sizes ${sizes.join(",")}`);
+    c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("write() after end() throws Error 'This socket is closed'", async () => {
+  const sim = await simWith(RECORDER);
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    await until(() => devJSON(sim, "log.length") === 1);
+    const r = sim.evaluate(`conn.end("bye"); (function () { try { conn.write("x"); return "no throw"; } catch (e) { return e.name + ": " + e.message; } })()`);
+    assert.equal(r, "Error: This socket is closed");
+    await until(() => c.closed());
+    assert.equal(c.data(), "bye");
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("write() after the remote end closed throws 'This socket is closed'", async () => {
+  const sim = await simWith(RECORDER);
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    await until(() => devJSON(sim, "log.length") === 1);
+    c.sock.end();
+    await until(() => (devJSON(sim, "log") as string[]).indexOf("close:false") >= 0);
+    const r = sim.evaluate(`(function () { try { conn.write("x"); return "no throw"; } catch (e) { return e.message; } })()`);
+    assert.equal(r, "This socket is closed");
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("a remote close fires end then close(false), and no error", async () => {
+  const sim = await simWith(RECORDER);
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    c.sock.end("last");
+    await until(() => (devJSON(sim, "log") as string[]).indexOf("close:false") >= 0);
+    assert.deepEqual(devJSON(sim, "log"), ["conn", "data:4", "end", "close:false"]);
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("a connection reset fires error (code -9), then end, then close(true)", async () => {
+  const sim = await simWith(RECORDER);
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    await until(() => devJSON(sim, "log.length") === 1);
+    c.sock.resetAndDestroy();
+    await until(() => (devJSON(sim, "log") as string[]).some((l) => l.startsWith("close:")));
+    assert.deepEqual(devJSON(sim, "log"), ["conn", "error:-9", "end", "close:true"]);
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("sockets have no destroy, setTimeout, pause or address", async () => {
+  const sim = await simWith(RECORDER);
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    await until(() => devJSON(sim, "log.length") === 1);
+    assert.deepEqual(devJSON(sim, "[typeof conn.destroy, typeof conn.setTimeout, typeof conn.pause, typeof conn.address, typeof conn.once, typeof conn.off]"), [
+      "undefined", "undefined", "undefined", "undefined", "undefined", "undefined",
+    ]);
+    assert.equal(devJSON(sim, "typeof conn.write + typeof conn.end + typeof conn.on"), "functionfunctionfunction");
+    c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("the socket budget: with all 10 slots taken, an inbound connection is accepted and closed at once", async () => {
+  // slots: console listener + this listener = 2; 8 clients fill the rest.
+  const sim = await simWith(RECORDER);
+  try {
+    const clients = [];
+    for (let i = 0; i < 8; i++) clients.push(await client(sim.hostPort(9100)!));
+    await until(() => devJSON(sim, "log.length") === 8);
+    assert.deepEqual(sim.sockets(), { used: 10, total: 10 });
+    const extra = await client(sim.hostPort(9100)!);
+    await until(() => extra.closed(), 2000, "the 11th connection to close");
+    await sleep(50);
+    assert.equal(devJSON(sim, "log.length"), 8, "the firmware never saw the 11th connection");
+    assert.equal(sim.stats.inboundRefused, 1);
+    for (const c of clients) c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});
+
+test("the socket budget: with all slots taken, net.connect throws InternalError 'Unable to create socket'", async () => {
+  const sim = await simWith(RECORDER);
+  const outside = net.createServer(() => {});
+  await new Promise<void>((r) => outside.listen(0, "127.0.0.1", () => r()));
+  try {
+    const port = (outside.address() as net.AddressInfo).port;
+    const clients = [];
+    for (let i = 0; i < 8; i++) clients.push(await client(sim.hostPort(9100)!));
+    await until(() => devJSON(sim, "log.length") === 8);
+    const r = sim.evaluate(`(function () { try { require("net").connect({ host: "127.0.0.1", port: ${port} }, function () {}); return "connected"; } catch (e) { return e.name + ": " + e.message; } })()`);
+    assert.equal(r, "InternalError: Unable to create socket");
+    clients[0].sock.destroy();
+    await until(() => sim.sockets().used === 9);
+    const ok = sim.evaluate(`(function () { try { require("net").connect({ host: "127.0.0.1", port: ${port} }, function () {}); return "connected"; } catch (e) { return e.message; } })()`);
+    assert.equal(ok, "connected");
+    for (const c of clients) c.sock.destroy();
+  } finally {
+    outside.close();
+    await sim.dispose();
+  }
+});
+
+test("an outgoing connection delivers connect, data and close", async () => {
+  const outside = net.createServer((s) => s.end("from host"));
+  await new Promise<void>((r) => outside.listen(0, "127.0.0.1", () => r()));
+  const port = (outside.address() as net.AddressInfo).port;
+  const sim = await simWith(`var ev = [];`);
+  try {
+    // after boot: at power-on the radio is not up yet, and a connect would fail (error -4)
+    sim.evaluate(`require("net").connect({ host: "127.0.0.1", port: ${port} }, function (s) {
+      ev.push("connect"); s.on("data", function (d) { ev.push(d); }); s.on("close", function () { ev.push("close"); }); });`);
+    await until(() => (devJSON(sim, "ev") as string[]).indexOf("close") >= 0);
+    assert.deepEqual(devJSON(sim, "ev"), ["connect", "from host", "close"]);
+  } finally {
+    outside.close();
+    await sim.dispose();
+  }
+});
+
+test("with the slow-drain fault, drain comes only after every chunk has waited its turn", async () => {
+  const sim = await simWith(RECORDER + "var t0 = 0, dt = -1;", { faults: { slowDrain: true }, slowDrainMs: 40 });
+  try {
+    const c = await client(sim.hostPort(9100)!);
+    await until(() => devJSON(sim, "log.length") === 1);
+    sim.evaluate(`t0 = getTime(); conn.on("drain", function () { dt = getTime() - t0; }); conn.write(E.toString(new Uint8Array(268 * 3)));`);
+    await until(() => (devJSON(sim, "dt") as number) >= 0);
+    assert.ok((devJSON(sim, "dt") as number) >= 0.1, "three chunks, 40 ms apart");
+    await until(() => c.data().length === 268 * 3);
+    c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});
