@@ -264,9 +264,7 @@ export function checkHoisting(a: Analysis, report: HoistingReport, where: (offse
       case "ForInStatement":
       case "ForOfStatement": {
         evalExpr(child(s, "right"), state, chain);
-        const inner = copy();
-        const left = child(s, "left") as AstNode;
-        execStatement(child(s, "body") as AstNode, inner, chain);
+        execStatement(child(s, "body") as AstNode, copy(), chain);
         return true;
       }
       case "WhileStatement":

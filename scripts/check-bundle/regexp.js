@@ -14,6 +14,21 @@
  * @typedef {{ rule: string, construct: string, index: number }} RegExpFinding
  */
 
+/** The RegExp rules of the gate's table (scripts/check-bundle/rules.ts), also used by the lint. */
+export const REGEXP_RULES = [
+  { id: "regexp-flags", group: "regexp", what: "RegExp flags other than `g` and `i`", why: "Espruino knows only g and i; others are ignored", example: "var r = /a/m;" },
+  { id: "regexp-optional", group: "regexp", what: "the `?` quantifier and lazy quantifiers `*?`, `+?`", why: "`?` is a literal question mark: the pattern silently fails to match", example: "var r = /colou?r/;" },
+  { id: "regexp-braces", group: "regexp", what: "counted quantifiers `{n}`, `{n,}`, `{n,m}`", why: "`{` is a literal brace: the pattern silently fails to match", example: "var r = /a{2,3}/;" },
+  { id: "regexp-special-group", group: "regexp", what: "`(?:`, lookahead `(?=`/`(?!`, lookbehind `(?<=`/`(?<!`, named groups `(?<n>`", why: "not supported: the pattern silently fails to match", example: "var r = /(?:ab)c/;" },
+  { id: "regexp-backreference", group: "regexp", what: "backreferences `\\1`..`\\9`, `\\k<n>`", why: "not supported (`\\1` is read as the character code 1)", example: "var r = /(a)\\1/;" },
+  { id: "regexp-word-boundary", group: "regexp", what: "`\\b` and `\\B`", why: "not a word boundary in Espruino", example: "var r = /\\bword/;" },
+  { id: "regexp-quantified-group", group: "regexp", what: "a quantifier after a group `(ab)+`", why: "quantifiers apply only to single characters or classes: silently fails", example: "var r = /(ab)+/;" },
+  { id: "regexp-group-alternation", group: "regexp", what: "`|` inside a group `(a|b)`", why: "alternation works only at the top level: silently fails", example: "var r = /x(a|b)/;" },
+  { id: "regexp-too-many-groups", group: "regexp", what: "more than 9 capturing groups", why: "Espruino keeps at most 9 groups", example: "var r = /(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)/;" },
+  { id: "regexp-escape", group: "regexp", what: "escapes Espruino reads as a plain letter: `\\u`, `\\c`, `\\p`, `\\P`, `\\k`", why: "only `\\d\\D\\w\\W\\s\\S\\n\\r\\t\\v\\f\\0\\xHH` and escaped punctuation are understood", example: "var r = /\\u0041/;" },
+  { id: "regexp-class", group: "regexp", what: "`.` inside a class `[.]`, or `-` just before `]`", why: "Espruino's class matcher treats `.` as any character, and `-]` as an unfinished range (an error)", example: "var r = /[.,]/;" },
+];
+
 const QUANT_BRACES = /^\{\d+(,\d*)?\}/;
 
 /**

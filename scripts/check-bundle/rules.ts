@@ -5,6 +5,8 @@
  * through the gate, so the table, the docs and the checks cannot drift apart.
  */
 
+import { REGEXP_RULES } from "./regexp.js";
+
 export interface Rule {
   id: string;
   group: "syntax" | "semantics" | "regexp" | "builtins" | "hoisting" | "size";
@@ -47,18 +49,8 @@ export const RULES: Rule[] = [
   { id: "arrow-arguments", group: "semantics", what: "`arguments` inside an arrow function", why: "in Espruino it is not the enclosing function's arguments (it is undefined)", example: "function f() { return () => arguments[0]; }" },
   { id: "loop-closure", group: "semantics", what: "a function created in a `for` loop that uses the loop's `let`/`const` variable", why: "`let` in `for` is one binding for the whole loop: a closure that runs after its iteration sees the last value, not its own (`[3,3,3]`); move the body into a function or use forEach", example: "var fs = []; for (let i = 0; i < 3; i++) { fs.push(() => i); }" },
   { id: "wide-char", group: "semantics", what: "a character above U+00FF in a string, template or regexp", why: "ESP8266 strings are byte strings: \"\\u20AC\" becomes the single byte 0xAC", example: "var s = '\\u20AC';" },
-  // --- RegExp features that silently fail (return no match) rather than throw
-  { id: "regexp-flags", group: "regexp", what: "RegExp flags other than `g` and `i`", why: "Espruino knows only g and i; others are ignored", example: "var r = /a/m;" },
-  { id: "regexp-optional", group: "regexp", what: "the `?` quantifier and lazy quantifiers `*?`, `+?`", why: "`?` is a literal question mark: the pattern silently fails to match", example: "var r = /colou?r/;" },
-  { id: "regexp-braces", group: "regexp", what: "counted quantifiers `{n}`, `{n,}`, `{n,m}`", why: "`{` is a literal brace: the pattern silently fails to match", example: "var r = /a{2,3}/;" },
-  { id: "regexp-special-group", group: "regexp", what: "`(?:`, lookahead `(?=`/`(?!`, lookbehind `(?<=`/`(?<!`, named groups `(?<n>`", why: "not supported: the pattern silently fails to match", example: "var r = /(?:ab)c/;" },
-  { id: "regexp-backreference", group: "regexp", what: "backreferences `\\1`..`\\9`, `\\k<n>`", why: "not supported (`\\1` is read as the character code 1)", example: "var r = /(a)\\1/;" },
-  { id: "regexp-word-boundary", group: "regexp", what: "`\\b` and `\\B`", why: "not a word boundary in Espruino", example: "var r = /\\bword/;" },
-  { id: "regexp-quantified-group", group: "regexp", what: "a quantifier after a group `(ab)+`", why: "quantifiers apply only to single characters or classes: silently fails", example: "var r = /(ab)+/;" },
-  { id: "regexp-group-alternation", group: "regexp", what: "`|` inside a group `(a|b)`", why: "alternation works only at the top level: silently fails", example: "var r = /x(a|b)/;" },
-  { id: "regexp-too-many-groups", group: "regexp", what: "more than 9 capturing groups", why: "Espruino keeps at most 9 groups", example: "var r = /(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)/;" },
-  { id: "regexp-escape", group: "regexp", what: "escapes Espruino reads as a plain letter: `\\u`, `\\c`, `\\p`, `\\P`, `\\k`", why: "only `\\d\\D\\w\\W\\s\\S\\n\\r\\t\\v\\f\\0\\xHH` and escaped punctuation are understood", example: "var r = /\\u0041/;" },
-  { id: "regexp-class", group: "regexp", what: "`.` inside a class `[.]`, or `-` just before `]`", why: "Espruino's class matcher treats `.` as any character, and `-]` as an unfinished range (an error)", example: "var r = /[.,]/;" },
+  // --- RegExp features that silently fail (return no match) rather than throw: ./regexp.js
+  ...(REGEXP_RULES as Rule[]),
   // --- built-ins Espruino does not have
   { id: "missing-global", group: "builtins", what: "globals Espruino lacks: Map, Set, WeakMap, WeakSet, Symbol, Proxy, Reflect, RangeError, setImmediate, queueMicrotask, ...", why: "ReferenceError at run time", example: "var m = new Map();" },
   { id: "missing-static", group: "builtins", what: "static members Espruino lacks: Array.from/of, Object.freeze/seal/is, Number.isInteger/isFinite/isNaN/EPSILON/MAX_SAFE_INTEGER, Math.trunc/log2/log10/hypot/cbrt, Promise.race/allSettled/any, String.raw, process.nextTick/exit", why: "undefined at run time: calling it is a TypeError, reading it gives undefined", example: "var a = Array.from('ab');" },
