@@ -4,6 +4,7 @@
  * `--json <file>` when asked, and exits 0 when every check passed, 1 when one failed, 2 when the
  * harness could not run (bad arguments, a target that cannot be started or reached).
  */
+import { resolve } from "node:path";
 import { type HarnessArgs, parseArgs, USAGE } from "./args.ts";
 import { runCheck } from "./commands/check.ts";
 import { runCollect } from "./commands/collect.ts";
@@ -67,6 +68,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(`harness: ${messageOf(e)}\n\n${USAGE}`);
     return 2;
+  }
+  // `npm run` starts in the package's folder; files named on the command line are the caller's.
+  const cwd = process.env.INIT_CWD;
+  if (cwd) {
+    const here = (f: string | undefined): string | undefined => (f === undefined ? undefined : resolve(cwd, f));
+    args.json = here(args.json);
+    args.out = here(args.out) as string;
+    args.plot = here(args.plot);
+    args.bundle = here(args.bundle);
   }
   if (args.help) {
     process.stdout.write(USAGE);

@@ -9,6 +9,8 @@ export interface PlotSeries {
   /** Colour of the line (any SVG colour). */
   color?: string;
   points: Array<[number, number]>;
+  /** Fixed y range (default: the data's range, padded). */
+  range?: [number, number];
 }
 
 export interface PlotOptions {
@@ -26,7 +28,7 @@ export function escapeXml(s: string): string {
 }
 
 function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(Math.abs(n) < 10 ? 2 : 1);
+  return String(Number(n.toFixed(Math.abs(n) < 10 ? 2 : 1)));
 }
 
 /** Evenly spaced "nice" tick values covering [lo, hi]. */
@@ -73,7 +75,7 @@ export function renderLineChart(opts: PlotOptions): string {
   series.forEach((s, i) => {
     const color = s.color ?? COLORS[i % COLORS.length];
     const py = top + i * (panelH + gap);
-    const [y0, y1] = range(s.points.map((p) => p[1]));
+    const [y0, y1] = s.range ?? range(s.points.map((p) => p[1]));
     const sy = (y: number): number => py + panelH - ((y - y0) / (y1 - y0)) * panelH;
     out.push(`<g class="panel" data-series="${escapeXml(s.name)}">`);
     out.push(`<rect x="${left}" y="${py}" width="${plotW}" height="${panelH}" fill="none" stroke="#999"/>`);

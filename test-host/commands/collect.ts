@@ -36,7 +36,7 @@ export function plotSamples(samples: readonly SampleLine[], title: string): stri
     series: [
       { name: "a0 (0..1023)", points: samples.map((s) => [t(s), s.a0]) },
       { name: "free variables", points: samples.map((s) => [t(s), s.free]) },
-      { name: "led", points: samples.map((s) => [t(s), s.led]) },
+      { name: "led", points: samples.map((s) => [t(s), s.led]), range: [-0.1, 1.1] },
     ],
   });
 }

@@ -53,7 +53,8 @@ function newTally(): Tally {
 }
 
 function countError(t: Tally, e: unknown): void {
-  const m = messageOf(e).replace(/[0-9]+/g, "N").slice(0, 80);
+  const raw = messageOf(e);
+  const m = (/^HTTP [0-9]{3}$/.test(raw) ? raw : raw.replace(/[0-9]+/g, "N")).slice(0, 80);
   t.errors[m] = (t.errors[m] ?? 0) + 1;
 }
 

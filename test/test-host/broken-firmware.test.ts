@@ -64,7 +64,7 @@ test("checks fail on a firmware whose echo drops a byte and whose greeting is wr
       const outcome = Object.fromEntries(results.map((r) => [r.name, r.outcome]));
       assert.deepEqual(
         outcome,
-        { "echo.tcp.sizes": "fail", "echo.tcp.all-bytes": "fail", "echo.tcp.splits": "fail", "echo.udp": "pass", "line.greeting": "fail", "line.status": "pass" },
+        { "echo.tcp.sizes": "fail", "echo.tcp.all-bytes": "fail", "echo.tcp.splits": "fail", "echo.udp": "pass", "line.greeting": "fail", "line.status": "pass", "line.status.clients": "pass" },
         results.map((r) => `${r.name}: ${r.outcome} ${r.detail}`).join("\n"),
       );
       const sizes = results.find((r) => r.name === "echo.tcp.sizes");
