@@ -136,8 +136,8 @@ export function checkHoisting(a: Analysis, report: HoistingReport, where: (offse
       if (n.type !== "Identifier") return;
       const t = targetOf(n);
       if (!t) return;
-      if (t.kind === "decl" && state.has(t.node)) out.push({ fn: t.node, name: `${n.name as string}()` });
-      else if (t.kind === "value" && state.has(t.variable)) out.push({ fn: t.fn, name: `${n.name as string}()` });
+      if (t.kind === "decl" && state.has(t.node)) out.push({ fn: t.node, name: label });
+      else if (t.kind === "value" && state.has(t.variable)) out.push({ fn: t.fn, name: label });
       else if (t.kind === "class" && call.type === "NewExpression" && state.has(t.variable)) {
         const ctors: AstNode[] = [];
         constructorsOf(t.node, state, ctors, 0);
