@@ -128,6 +128,20 @@ async function simTarget(opts: TargetOptions): Promise<Target> {
   const mod = (await import(pathToFileURL(simPath).href)) as { startSimulator?: (o: Record<string, unknown>) => Promise<SimHandle> | SimHandle };
   if (typeof mod.startSimulator !== "function") throw new HarnessError("ETARGET", "simulator/index.ts exports no startSimulator");
   const stateDir = mkdtempSync(join(tmpdir(), "espfw-harness-sim-"));
+  // Storage as a deploy leaves it: the web pages of dist/web (the bundle itself boots from `bundle`).
+  const web = webStorageFiles(resolve(opts.webDir ?? "dist/web"));
+  if (web.length > 0) {
+    const storagePath = resolve("simulator/storage.ts");
+    const st = (await import(pathToFileURL(storagePath).href)) as { FlashStore?: new (dir: string, cap: number) => { write(n: string, d: string, o: undefined, s: undefined): boolean } };
+    if (st.FlashStore) {
+      const store = new st.FlashStore(stateDir, board.storageBytes);
+      for (const f of web) {
+        if (!store.write(f.name, readFileSync(f.path).toString("latin1"), undefined, undefined)) {
+          throw new HarnessError("ETARGET", `the simulator's Storage refused ${f.name}`);
+        }
+      }
+    }
+  }
   const logLines: string[] = [];
   let handle: SimHandle;
   try {
