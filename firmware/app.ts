@@ -12,7 +12,7 @@ import {
   ANALOG_PIN, BOARD_NAME, CONSOLE_POLICY, DEVICE_NAME, FIRMWARE_VERSION, HAS_WIFI, LED_ACTIVE_LOW, LED_PIN,
   PORT_ECHO, PORT_LINE, SOCKET_BUDGET, VARS_TOTAL, PORT_HTTP, SSE_LISTENERS, CHUNK_SIZE,
 } from "board-config";
-import { consoleLog } from "./platform/console.ts";
+import { consoleLog, registerConsoleFunction } from "./platform/console.ts";
 import { httpGetter } from "./platform/http-client.ts";
 import { freeVars, totalVars } from "./platform/memory.ts";
 import { createNet } from "./platform/net.ts";
@@ -79,7 +79,7 @@ export function startCore(): Core {
     fetch: new FetchService(httpGetter, budget, timers, log, FETCH_TIMEOUT_MS, FETCH_MAX_BYTES),
     idleMs: LINE_IDLE_MS,
   });
-  global.say = (text: string) => line.say(String(text));
+  registerConsoleFunction("say", (text: string) => line.say(String(text)));
   log(DEVICE_NAME + " " + FIRMWARE_VERSION + " (" + BOARD_NAME + ") up: echo " + PORT_ECHO + ", line " + PORT_LINE + (auth.required() ? ", token set" : ""));
   return { device: device, history: history, budget: budget, auth: auth, net: net, timers: timers, log: log };
 }

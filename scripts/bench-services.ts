@@ -20,7 +20,21 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { connect } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { rollup } from "rollup";
+import { loadBoard } from "../board-configs/index.ts";
+import { createRollupOptions } from "../rollup.config.js";
 import { LineConn } from "../test/helpers/line-conn.ts";
+import { boardModuleSource } from "./board-module.ts";
+import { firmwareVersion } from "./build.ts";
+
+/** Builds the linux board with the services-only entry (no web server) into `file`. */
+async function buildServicesOnly(file: string): Promise<void> {
+  const o = createRollupOptions({ board: "linux", boardModule: boardModuleSource(loadBoard("linux"), firmwareVersion()) });
+  const b = await rollup({ ...o.input, input: "firmware/main/linux-services-only.ts" });
+  const { output } = await b.generate(o.output);
+  await b.close();
+  writeFileSync(file, output[0].code);
+}
 
 interface Ports {
   line: number;
@@ -191,10 +205,10 @@ async function simTarget(): Promise<Result> {
   }
 }
 
-async function linuxTarget(bin: string): Promise<Result> {
+async function linuxTarget(bin: string, bundleFile: string, label: string): Promise<Result> {
   const writer = process.env.ESPRUINO_WRITER ?? join(dirname(bin), "espruino");
   const dir = mkdtempSync(join(tmpdir(), "bench-linux-"));
-  const bundle = resolve("dist/linux.js");
+  const bundle = resolve(bundleFile);
   const w = spawnSync(writer, ["-e", `require("Storage").write(".bootcde", require("fs").readFileSync(${JSON.stringify(bundle)})); quit();`], { cwd: dir, input: "", timeout: 20000 });
   if (w.status === null || !existsSync(join(dir, "espruino.flash"))) return { target: "linux", ok: false, note: `could not write .bootcde with ${writer}` };
   const child: ChildProcess = spawn(bin, ["-e", ""], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
@@ -217,11 +231,11 @@ async function linuxTarget(bin: string): Promise<Result> {
     await sleep(2000);
     if (/OUT OF MEMORY|ASSERT|EXITING/.test(out)) {
       const lines = out.split(/\r?\n/).filter((l) => /MEMORY|ASSERT|EXITING/.test(l)).slice(0, 4);
-      return { target: `linux (${bin})`, ok: false, note: "the bundle does not boot in 1600 variables: " + lines.join(" | ") };
+      return { target: `linux ${label} (${bin})`, ok: false, note: "the bundle does not boot in 1600 variables: " + lines.join(" | ") };
     }
-    return await measure(`linux (${bin}, bundle booted from Storage .bootcde; console process.memory().free)`, { line: 4444, echo: 8007 }, readFree);
+    return await measure(`linux ${label} (${bin}, booted from Storage .bootcde; console process.memory().free)`, { line: 4444, echo: 8007 }, readFree);
   } catch (e) {
-    return { target: `linux (${bin})`, ok: false, note: String(e) + " | console: " + out.slice(-300).replace(/[^\x20-\x7e]/g, "") };
+    return { target: `linux ${label} (${bin})`, ok: false, note: String(e) + " | console: " + out.slice(-300).replace(/[^\x20-\x7e]/g, "") };
   } finally {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -259,7 +273,12 @@ async function main(): Promise<void> {
     results.push({ target: "sim", ok: false, note: String(e) });
   }
   const bin = process.env.ESPRUINO_BIN;
-  if (bin) results.push(await linuxTarget(bin));
+  if (bin) {
+    results.push(await linuxTarget(bin, "dist/linux.js", "full bundle"));
+    const only = join(mkdtempSync(join(tmpdir(), "bench-build-")), "linux-services-only.js");
+    await buildServicesOnly(only);
+    results.push(await linuxTarget(bin, only, "services only, no web server"));
+  }
   else results.push({ target: "linux", ok: false, note: "ESPRUINO_BIN is not set: the real interpreter was not measured" });
   const machine = `${cpus()[0]?.model ?? "?"} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
   mkdirSync("bench-results", { recursive: true });

@@ -8,7 +8,7 @@ import { Budget } from "../../../firmware/services/socket-budget.ts";
 import { createDevice } from "../../../firmware/services/device.ts";
 import type { Device } from "../../../firmware/services/contracts.ts";
 
-type Listener = (...args: any[]) => void;
+type Listener = (...args: never[]) => void;
 
 export class FakeSocket implements Socket {
   remoteAddress = "10.0.0.9";
@@ -34,7 +34,7 @@ export class FakeSocket implements Socket {
     (this.ls[event] ??= []).push(cb);
   }
   emit(event: string, ...args: unknown[]): void {
-    for (const cb of this.ls[event] ?? []) cb.apply(this, args);
+    for (const cb of this.ls[event] ?? []) (cb as (...a: unknown[]) => void).apply(this, args);
   }
   listeners(event: string): number {
     return (this.ls[event] ?? []).length;
