@@ -18,7 +18,7 @@ test("builtins Espruino lacks are absent in the device's scope", async () => {
     ];
     const types = devJSON(sim, `[${missing.join(",")}]`) as string[];
     missing.forEach((m, i) => assert.equal(types[i], "undefined", m));
-    assert.equal(devJSON(sim, "[typeof InternalError, typeof E.toString, typeof atob, typeof ({}).on, typeof ({}).once]").toString(), "function,function,function,function,undefined");
+    assert.equal(String(devJSON(sim, "[typeof InternalError, typeof E.toString, typeof atob, typeof ({}).on, typeof ({}).once]")), "function,function,function,function,undefined");
   } finally {
     await sim.dispose();
   }
