@@ -4,7 +4,8 @@
  * firmware/ and lib/ run on Espruino: the constructs and built-ins it lacks (../shared/ESPRUINO.md)
  * are banned here, so a mistake points at the TypeScript line; the Espruino gate
  * (scripts/check-bundle, docs/ESPRUINO-GATE.md) checks the built bundle as the last word, and
- * shares its RegExp reader with the `espruino/regexp` rule below. A function used before its
+ * shares its RegExp reader with the `espruino/regexp` rule below; `espruino/loop-closure` reports
+ * closures over a for loop's let/const (one shared binding on Espruino). A function used before its
  * declaration is an error (Espruino does not hoist): helpers go above their callers.
  *
  * Layers (DESIGN.md): lib/ imports only lib/; firmware/platform/ imports lib/ and itself;
@@ -149,6 +150,41 @@ const espruinoPlugin = {
         };
       },
     },
+    "loop-closure": {
+      meta: { type: "problem", docs: { description: "closures over a for loop's let/const binding, which Espruino shares across iterations" }, schema: [] },
+      create(context) {
+        const SYNC = new Set(["forEach", "map", "filter", "some", "every", "reduce", "find", "findIndex", "sort", "replace", "replaceAll"]);
+        const isFn = (n) => n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression" || n.type === "FunctionDeclaration";
+        const runsInPlace = (fn) => {
+          const p = fn.parent;
+          if (!p || (p.type !== "CallExpression" && p.type !== "NewExpression")) return false;
+          if (p.callee === fn) return true;
+          return p.callee.type === "MemberExpression" && !p.callee.computed && SYNC.has(p.callee.property.name);
+        };
+        function check(loop, decl) {
+          if (!decl || decl.type !== "VariableDeclaration" || decl.kind === "var") return;
+          const reported = new Set();
+          for (const v of context.sourceCode.getDeclaredVariables(decl)) {
+            for (const ref of v.references) {
+              let fn = null;
+              let cur = ref.identifier.parent;
+              while (cur && cur !== loop) {
+                if (isFn(cur) && !runsInPlace(cur)) fn = cur;
+                cur = cur.parent;
+              }
+              if (!fn || cur !== loop || reported.has(fn)) continue;
+              reported.add(fn);
+              context.report({ node: fn, message: `${NO}: a for loop's let/const is one binding for the whole loop; this function sees "${v.name}" as it is after the loop. Move the body into a function called with the value, or use forEach.` });
+            }
+          }
+        }
+        return {
+          ForStatement: (n) => check(n, n.init),
+          ForInStatement: (n) => check(n, n.left),
+          ForOfStatement: (n) => check(n, n.left),
+        };
+      },
+    },
   },
 };
 
@@ -249,6 +285,7 @@ export default tseslint.config(
       "no-restricted-globals": ["error", ...MISSING_GLOBALS, ...ESPRUINO_API_GLOBALS],
       "no-restricted-properties": ["error", ...MISSING_PROPERTIES],
       "espruino/regexp": "error",
+      "espruino/loop-closure": "error",
       "no-use-before-define": "off",
       "@typescript-eslint/no-use-before-define": ["error", { functions: true, classes: true, variables: true, enums: true, typedefs: false, ignoreTypeReferences: true, allowNamedExports: false }],
       // These push towards what Espruino lacks (rest, spread, Object.hasOwn).

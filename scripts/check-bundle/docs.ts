@@ -37,6 +37,16 @@ Decisions:
   defines a property of that name. \`.lastIndexOf()\` exists on strings, so it is reported only on an obvious array.
 - Class fields are reported in the bundle (TypeScript with \`useDefineForClassFields: false\` moves them into the
   constructor, so none should appear).
+- RegExp facts not listed in ESPRUINO.md (\`[.]\` matching any character, \`-]\` as an unfinished range, \`\\1\` as
+  character code 1) are read from Espruino's \`src/jswrap_regexp.c\`.
+
+How the lint (eslint.config.js, on firmware/ and lib/) differs, having no types and no whole bundle:
+
+- It bans \`**\` and \`?.\` too, although esbuild lowers them, so the source reads as what runs.
+- It bans only class fields with an initialiser (\`x: number;\` is a type declaration in TypeScript).
+- It bans \`.once()\`/\`.off()\` only with an event name as first argument (the firmware may have its own \`off()\`).
+- It has no \`.lastIndexOf()\` check; \`loop-closure\` is its own rule \`espruino/loop-closure\`; use-before-declaration is ESLint's textual
+  \`no-use-before-define\` (stricter than the gate: helpers must sit above their callers).
 `;
 
 const HOISTING = `## The use-before-declaration analysis

@@ -32,7 +32,7 @@ export const RULES: Rule[] = [
   { id: "class-field", group: "syntax", what: "class fields `x = 1;`, `static x = 1;`, `x;`", why: "an uninitialised field is a SyntaxError; an initialised one lives on the prototype, evaluated once and shared by every instance", example: "class A { items = []; }" },
   { id: "class-static-block", group: "syntax", what: "class static blocks `static { }`", why: "SyntaxError", example: "class A { static { A.x = 1; } }" },
   { id: "private-name", group: "syntax", what: "private names `#x`", why: "SyntaxError", example: "class A { #m() { return 1; } n() { return this.#m(); } }" },
-  { id: "tagged-template", group: "syntax", what: "tagged templates tag`...`", why: "SyntaxError (2v22)", example: "function tag(s) { return s; } var x = tag`a${1}`;" },
+  { id: "tagged-template", group: "syntax", what: "tagged templates (a function name right before a template literal)", why: "SyntaxError (2v22)", example: "function tag(s) { return s; } var x = tag`a${1}`;" },
   { id: "unicode-code-point-escape", group: "syntax", what: "`\\u{...}` escapes in strings, templates and regexps", why: "Error \"Invalid escape sequence\"", example: "var s = '\\u{41}';" },
   { id: "super-outside-class", group: "syntax", what: "`super` outside a class method (in object-literal methods)", why: "SyntaxError \"Calling 'super' outside of class\"", example: "var o = { m() { return super.m(); } };" },
   { id: "extends-expression", group: "syntax", what: "`extends` followed by anything but a plain identifier", why: "Espruino's parser reads only an identifier after `extends`", example: "var ns = { B: class {} }; class A extends ns.B {}" },

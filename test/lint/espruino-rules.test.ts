@@ -70,6 +70,7 @@ const BANNED: Array<[string, string, string, RegExp]> = [
   ["RegExp \\b", "export const r = /\\bword/;\n", "espruino/regexp", /\\b/],
   ["RegExp {n,m}", "export const r = new RegExp('a{2,3}');\n", "espruino/regexp", /counted quantifier/],
   ["RegExp flags", "export const r = /a/m;\n", "espruino/regexp", /flag m/],
+  ["a closure over a for-of const", "export function f(socks: Array<{ on(e: string, cb: () => void): void }>, log: (n: number) => void): void {\n  for (const s of socks) s.on('close', () => log(socks.indexOf(s)));\n}\n", "espruino/loop-closure", /one binding for the whole loop/],
   ["a function called before its declaration", "a();\nfunction a(): void {}\n", "@typescript-eslint/no-use-before-define", /before it was defined/],
 ];
 
@@ -109,6 +110,10 @@ test("lint: firmware code written for Espruino passes", async () => {
       "",
     ].join("\n"),
   );
+});
+
+test("lint: a forEach callback in a for loop may use the loop's variable (it runs in place)", async () => {
+  await assertClean("export function f(a: number[]): number {\n  let t = 0;\n  for (let i = 0; i < 2; i++) a.forEach((x) => (t += x * i));\n  return t;\n}\n");
 });
 
 test("lint: a .d.ts file may declare rest parameters and globals", async () => {
