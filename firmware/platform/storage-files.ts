@@ -2,7 +2,7 @@
  * Storage files for the web server: Espruino's `Storage.read(name, offset, length)`, which gives
  * a memory-mapped string (flash, not RAM) on the ESP8266, so a page is read piece by piece.
  */
-import type { StorageFiles } from "../services/web/ports.ts";
+import type { StorageFiles } from "./types.ts";
 
 export function createStorageFiles(): StorageFiles {
   const storage = require("Storage");

@@ -4,7 +4,7 @@
  * sees `connected` and closes the access point. The password is passed on, never logged or kept.
  * Without a Wifi module (the linux board) it only logs.
  */
-import type { WifiSetup } from "../services/web/ports.ts";
+import type { WifiSetup } from "./types.ts";
 import type { Log } from "./types.ts";
 
 export function createWifiSetup(hasWifi: boolean, log: Log): WifiSetup {

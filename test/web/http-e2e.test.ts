@@ -153,7 +153,7 @@ describe("web server on the simulator", () => {
     r = await req(POST("/api/led", '{"led":0}'));
     assert.deepEqual(JSON.parse(r.body.toString()), { led: 0 });
     assert.equal(w.sim.led().on, false);
-    r = await req(POST("/api/led", "toggle"));
+    await req(POST("/api/led", "toggle"));
     assert.equal(w.sim.led().on, true);
     r = await req(GET("/api/led"));
     assert.deepEqual(JSON.parse(r.body.toString()), { led: 1 });

@@ -21,7 +21,7 @@ import { TemplateRenderer, templateLength } from "../../../lib/http/template.ts"
 import type { Auth, Device, History, SocketBudget } from "../contracts.ts";
 import type { Closable, Log, Net, Socket, Timers } from "../../platform/types.ts";
 import { HttpConnection, type ConnectionHost, type Source } from "./http-connection.ts";
-import type { StorageFiles, WifiSetup } from "./ports.ts";
+import type { StorageFiles, WifiSetup } from "../../platform/types.ts";
 
 export const INDEX_FILE = "w.idx";
 export const TIMEOUT_MS = 5000;

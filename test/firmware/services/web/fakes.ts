@@ -6,11 +6,12 @@
 import { gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
 import type { Auth, Device, History, Sample, SocketBudget, WifiState } from "../../../../firmware/services/contracts.ts";
-import type { StorageFiles, WifiSetup } from "../../../../firmware/services/web/ports.ts";
+import type { StorageFiles, WifiSetup } from "../../../../firmware/platform/types.ts";
 import { startWebServer, type WebServer, type WebServerOptions } from "../../../../firmware/services/web/web-server.ts";
 import type { Closable, Datagrams, Net, Socket } from "../../../../firmware/platform/types.ts";
 import { assetLine, type Asset } from "../../../../lib/http/asset-index.ts";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fakes accept every listener shape of the Socket interface
 type Listener = (...args: any[]) => void;
 
 export class FakeSocket implements Socket {
