@@ -28,6 +28,7 @@ interface EspruinoTools {
       startListening(cb: ((data: ArrayBuffer) => void) | undefined): ((data: ArrayBuffer | string) => void) | undefined;
       write(data: string, showStatus: boolean, cb?: () => void): void;
       setSlowWrite(on: boolean, force?: boolean): void;
+      connection: { write(data: string): Promise<void> };
     };
     Utils: {
       executeExpression(expr: string, cb: (result: string | undefined) => void, opts?: { minTimeout?: number; maxTimeout?: number }): void;
@@ -222,7 +223,10 @@ export async function openLink(port: string, opts: LinkOptions): Promise<Console
       });
     },
     send(raw) {
-      return new Promise((resolve) => E.Core.Serial.write(raw, false, () => resolve()));
+      // Serial.write calls back only for writes longer than a block with showStatus set
+      // (serial.js writeSerialWorker), so short raw lines go through the connection's queue,
+      // whose promise resolves once they are written.
+      return E.Core.Serial.connection.write(raw).then(() => undefined);
     },
     async unlock(password) {
       const before = tail.length;
