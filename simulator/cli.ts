@@ -14,7 +14,9 @@
  *   --wifi-drop-after <s> drop Wi-Fi after s seconds (--wifi-down-for <s>, default 10; 0 = for good)
  *   --low-memory --slow-drain --split-random   faults from the start
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { buildWeb } from "../scripts/build-web.ts";
 import { BoardConfigError } from "../board-configs/index.ts";
 import { ensureBundle, REPO_ROOT, startSimulator, type SimulatorOptions } from "./index.ts";
 
@@ -65,8 +67,12 @@ async function main(): Promise<void> {
     const b = ensureBundle(o.boardName);
     if (b.built) process.stdout.write(`sim: built ${b.file}\n`);
   }
+  // What a deploy writes beside the bundle: the web pages (built with the bundle).
+  const webManifest = join(REPO_ROOT, "dist", "web", "manifest.json");
+  if (!existsSync(webManifest)) buildWeb();
   const sim = await startSimulator({
     ...o,
+    storageManifests: existsSync(webManifest) ? [webManifest] : [],
     board: o.boardName,
     stateDir: o.stateDir ?? join(REPO_ROOT, ".sim-state"),
     onConsole: prefixer("device| "),

@@ -67,6 +67,12 @@ export interface SimulatorOptions {
   memoryModel?: Partial<MemoryModelOptions>;
   /** Build the bundle first when it is missing or older than the sources (default false). */
   build?: boolean;
+  /**
+   * Manifests of Storage files to write before power-on, as a deploy writes them beside the
+   * bundle (`{files:[{name,file}]}`, files relative to the manifest; dist/web/manifest.json).
+   * A file already in Storage with the same content is left alone.
+   */
+  storageManifests?: string[];
   /** Start the HTTP fault control on this port (0: a free port); off when undefined. */
   controlPort?: number;
   /** Receives everything the device prints on its console. */
@@ -128,6 +134,20 @@ export function ensureBundle(board: string): { file: string; built: boolean } {
   const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/build.ts", "--board", board], { cwd: REPO_ROOT, encoding: "utf8" });
   if (!existsSync(file)) throw new Error(`building ${board} failed:\n${r.stdout}${r.stderr}`);
   return { file, built: true };
+}
+
+/** Writes the files a manifest lists into Storage, skipping those already there unchanged. */
+export function installManifest(store: FlashStore, manifestPath: string, log: (line: string) => void): number {
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { files: Array<{ name: string; file: string }> };
+  let written = 0;
+  for (const f of manifest.files) {
+    const data = readFileSync(join(dirname(manifestPath), f.file)).toString("latin1");
+    if (store.read(f.name) === data) continue;
+    if (!store.write(f.name, data, undefined, undefined)) throw new Error(`Storage is full writing ${f.name} from ${manifestPath}`);
+    written++;
+  }
+  if (written > 0) log(`wrote ${written} Storage file(s) from ${manifestPath}`);
+  return written;
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
@@ -205,6 +225,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const net = opts.defaultNetwork ?? { ssid: radio.networks[0].ssid, password: radio.networks[0].password };
     store.write(".wificfg", JSON.stringify({ mode: "sta", ssid: net.ssid, password: net.password }), undefined, undefined);
   }
+  for (const m of opts.storageManifests ?? []) installManifest(store, m, log);
   if (opts.faults?.wifiDown) radio.drop();
   dev.boot("power");
 
