@@ -81,7 +81,7 @@ export function dryRunner(folder: string, redact: Redactor, answers: { board: st
       return Promise.resolve(storage(expr));
     },
     send(raw) {
-      record(raw.replace(/\x10/g, "").replace(/\n$/, ""));
+      record(raw.split("\u0010").join("").replace(/\n$/, ""));
       return Promise.resolve();
     },
     unlock() {
