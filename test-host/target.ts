@@ -2,8 +2,10 @@
  * Targets: what the harness drives. A target is only an address, the ports of its services and
  * a way to start and stop it (DESIGN.md: the same harness code serves every tier).
  *   sim     starts the simulator in this process on free ports with a temporary state folder
+ *           holding what a deploy writes (the web pages; the control token when one is given)
  *   linux   starts Espruino's Linux interpreter ($ESPRUINO_BIN) in a temporary folder, with the
- *           bundle written to Storage as `.bootcde` the way a deploy leaves it, then booted
+ *           bundle written to Storage as `.bootcde` the way a deploy leaves it (with the web pages
+ *           and the token), then booted
  *   <addr>  a live board at that address, with the ports of its board config (--board)
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -36,8 +38,8 @@ export interface Target {
   stop(): Promise<void>;
   /** Why the target is gone (an interpreter that exited), or null while it runs. */
   exited?(): string | null;
-  /** The simulator's handle (fault controls and so on), for the sim target only. */
-  sim?: SimHandle;
+  /** The simulator's HTTP fault control port (simulator/README.md), for the sim target only. */
+  simControlPort?: number;
 }
 
 export interface TargetOptions {
@@ -113,24 +115,16 @@ function addressTarget(address: string, opts: TargetOptions): Target {
   };
 }
 
-export interface SimHandle {
-  ports?: Partial<BoardPorts>;
-  stop(): Promise<void> | void;
-  [k: string]: unknown;
-}
-
 async function simTarget(opts: TargetOptions): Promise<Target> {
   const board = loadBoard("sim");
   const bundle = resolve(opts.bundle ?? "dist/sim.js");
   if (!existsSync(bundle)) throw new HarnessError("ETARGET", `no bundle at ${bundle}: run npm run build -- --board sim`);
   const simPath = resolve("simulator/index.ts");
   if (!existsSync(simPath)) throw new HarnessError("ETARGET", "the simulator is not there yet (simulator/index.ts)");
-  const mod = (await import(pathToFileURL(simPath).href)) as { startSimulator?: (o: Record<string, unknown>) => Promise<SimHandle> | SimHandle };
-  if (typeof mod.startSimulator !== "function") throw new HarnessError("ETARGET", "simulator/index.ts exports no startSimulator");
   const stateDir = mkdtempSync(join(tmpdir(), "espfw-harness-sim-"));
   // Storage as a deploy leaves it: the web pages of dist/web (the bundle itself boots from `bundle`).
   const web = webStorageFiles(resolve(opts.webDir ?? "dist/web"));
-  if (web.length > 0) {
+  if (web.length > 0 || opts.token) {
     const storagePath = resolve("simulator/storage.ts");
     const st = (await import(pathToFileURL(storagePath).href)) as { FlashStore?: new (dir: string, cap: number) => { write(n: string, d: string, o: undefined, s: undefined): boolean } };
     if (st.FlashStore) {
@@ -140,26 +134,56 @@ async function simTarget(opts: TargetOptions): Promise<Target> {
           throw new HarnessError("ETARGET", `the simulator's Storage refused ${f.name}`);
         }
       }
+      if (opts.token) store.write(TOKEN_STORAGE_FILE, opts.token, undefined, undefined);
     }
   }
-  const logLines: string[] = [];
-  let handle: SimHandle;
+  // The simulator runs in a child process (sim-child.ts), so that its timers keep their own pace.
+  const out: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", resolve("test-host/sim-child.ts"), JSON.stringify({ board: "sim", bundle, stateDir, ports: "ephemeral", controlPort: 0, ...opts.simOptions })], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let exited: string | null = null;
+  let stopping = false;
+  child.on("exit", (code, sig) => {
+    if (!stopping) exited = `the simulator exited (${sig ?? code}); its console ended with: ${out.join("").slice(-600)}`;
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    if (out.length < 20000) out.push(d.toString("latin1"));
+  });
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise<void>((r) => child.once("exit", () => r()));
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  let info: { ports: Partial<BoardPorts>; controlPort: number | null };
   try {
-    handle = await mod.startSimulator({
-      board: "sim",
-      bundle,
-      stateDir,
-      ports: "ephemeral",
-      onConsole: (text: string) => {
-        if (logLines.length < 20000) logLines.push(text);
-      },
-      ...opts.simOptions,
+    info = await new Promise((res, rej) => {
+      let buf = "";
+      const t = setTimeout(() => rej(new HarnessError("ETARGET", `the simulator did not start in 20 s: ${out.join("").slice(-400)}`)), 20000);
+      child.stdout?.on("data", (d: Buffer) => {
+        buf += d.toString("utf8");
+        const m = /HARNESS-SIM (\{.*\})\n/.exec(buf);
+        if (m) {
+          clearTimeout(t);
+          res(JSON.parse(m[1]) as { ports: Partial<BoardPorts>; controlPort: number | null });
+        }
+      });
+      child.on("exit", () => {
+        clearTimeout(t);
+        rej(new HarnessError("ETARGET", `the simulator did not start: ${out.join("").slice(-600)}`));
+      });
     });
   } catch (e) {
-    rmSync(stateDir, { recursive: true, force: true });
-    throw new HarnessError("ETARGET", `the simulator did not start: ${messageOf(e)}`);
+    await stop();
+    throw e;
   }
-  const mapped = handle.ports ?? {};
+  const mapped = info.ports;
   const ports: BoardPorts = {
     http: mapped.http ?? board.ports.http,
     echo: mapped.echo ?? board.ports.echo,
@@ -174,20 +198,18 @@ async function simTarget(opts: TargetOptions): Promise<Target> {
     board,
     token: opts.token,
     local: true,
-    consoleLog: () => logLines.join(""),
-    sim: handle,
+    consoleLog: () => out.join(""),
+    exited: () => exited,
+    simControlPort: info.controlPort ?? undefined,
     endpoint(service) {
       return makeEndpoint("127.0.0.1", ports, service);
     },
-    async stop() {
-      try {
-        await handle.stop();
-      } finally {
-        rmSync(stateDir, { recursive: true, force: true });
-      }
-    },
+    stop,
   };
 }
+
+/** Storage file of the control token, as deploy provisions it (firmware/platform/token-store.ts). */
+export const TOKEN_STORAGE_FILE = "token";
 
 /** Storage files a deploy writes besides the bundle: the web pages of dist/web (manifest.json). */
 export function webStorageFiles(webDir: string): Array<{ name: string; path: string }> {
@@ -198,7 +220,7 @@ export function webStorageFiles(webDir: string): Array<{ name: string; path: str
 }
 
 /** The setup script the interpreter runs once: Storage erased, the files written, the bundle as `.bootcde`. */
-export function linuxSetupScript(bundleFile: string, files: Array<{ name: string; path: string }> = []): string {
+export function linuxSetupScript(bundleFile: string, files: Array<{ name: string; path: string }> = [], token?: string): string {
   // Files are copied 256 bytes at a time: the interpreter has only 1600 variables.
   const lines = [
     'var s = require("Storage");',
@@ -219,6 +241,7 @@ export function linuxSetupScript(bundleFile: string, files: Array<{ name: string
     "s.eraseAll();",
   ];
   for (const f of files) lines.push(`put(${JSON.stringify(f.name)}, ${JSON.stringify(f.path)});`);
+  if (token) lines.push(`s.write(${JSON.stringify(TOKEN_STORAGE_FILE)}, ${JSON.stringify(token)});`);
   lines.push(`put(".bootcde", ${JSON.stringify(bundleFile)});`);
   lines.push('print("HARNESS-SETUP-OK " + s.list().length);');
   return lines.join("\n");
@@ -244,7 +267,7 @@ async function linuxTarget(opts: TargetOptions): Promise<Target> {
   }
   const dir = mkdtempSync(join(tmpdir(), "espfw-harness-linux-"));
   writeFileSync(join(dir, "bundle.js"), readFileSync(bundle));
-  writeFileSync(join(dir, "setup.js"), linuxSetupScript("bundle.js", webStorageFiles(resolve(opts.webDir ?? "dist/web"))));
+  writeFileSync(join(dir, "setup.js"), linuxSetupScript("bundle.js", webStorageFiles(resolve(opts.webDir ?? "dist/web")), opts.token));
   const setup = spawnSync(bin, ["setup.js"], { cwd: dir, input: "", timeout: 20000, encoding: "latin1" });
   if (setup.status !== 0 || !(setup.stdout ?? "").includes("HARNESS-SETUP-OK")) {
     rmSync(dir, { recursive: true, force: true });

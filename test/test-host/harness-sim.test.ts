@@ -19,8 +19,8 @@ function failures(results: CheckResult[]): string {
   return results.filter((r) => r.outcome === "fail").map((r) => `${r.name}: ${r.detail}`).join("\n");
 }
 
-async function withSim<T>(fn: (t: Target) => Promise<T>): Promise<T> {
-  const t = await openTarget("sim");
+async function withSim<T>(fn: (t: Target) => Promise<T>, token?: string): Promise<T> {
+  const t = await openTarget("sim", { token });
   try {
     return await fn(t);
   } finally {
@@ -32,6 +32,14 @@ test("every check of SPEC.md passes against the simulator", async () => {
   const results = await withSim((t) => runCheck(t, { quick: true, only: [], seed: 42 }));
   assert.ok(results.length >= 40, `only ${results.length} checks ran`);
   assert.equal(failures(results), "");
+});
+
+test("with a control token provisioned, the token checks run and pass, and the gated commands pass with AUTH", async () => {
+  const only = ["line.auth", "http.auth", "line.led", "udp.push", "line.fetch", "http.api.led"];
+  const results = await withSim((t) => runCheck(t, { quick: true, only, seed: 3 }), "harness-T0ken");
+  assert.deepEqual(results.map((r) => r.name).sort(), [...only].sort());
+  assert.equal(failures(results), "");
+  assert.ok(results.every((r) => r.outcome === "pass"), results.map((r) => `${r.name}: ${r.outcome}`).join(", "));
 });
 
 test("a short hostile run leaves the simulator serving, with its memory back", async () => {
