@@ -85,6 +85,18 @@ export class SimSocket extends Emitter implements Held, Killable {
     if (hs) this.attach(hs);
   }
 
+  /**
+   * Espruino's own socket properties, which firmware may read: `sckt`, the socket's number, and
+   * `dSnd`, the data still waiting to be sent (absent once it has all gone out).
+   */
+  get sckt(): number {
+    return 1;
+  }
+
+  get dSnd(): string | undefined {
+    return this.#dSnd.length > 0 ? this.#dSnd : undefined;
+  }
+
   /** Host side: binds the host socket (outgoing sockets get it after the slot check). */
   attach(hs: hostNet.Socket): void {
     this.#hs = hs;
