@@ -152,13 +152,7 @@ async function simTarget(opts: TargetOptions): Promise<Target> {
   });
   const stop = async (): Promise<void> => {
     stopping = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await gone;
-      clearTimeout(t);
-    }
+    await stopChild(child, 3000);
     rmSync(stateDir, { recursive: true, force: true });
   };
   let info: { ports: Partial<BoardPorts>; controlPort: number | null };
@@ -288,13 +282,7 @@ async function linuxTarget(opts: TargetOptions): Promise<Target> {
   child.stderr?.on("data", keep);
   const stop = async (): Promise<void> => {
     stopping = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 2000);
-      await gone;
-      clearTimeout(t);
-    }
+    await stopChild(child, 2000);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -336,4 +324,14 @@ export function clientSockets(board: BoardConfig): number {
   const consoleSockets = board.console === "off" ? 0 : 1;
   const reserve = 1;
   return Math.max(1, board.socketBudget - listeners - udp - consoleSockets - reserve);
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await gone;
+  clearTimeout(t);
 }
