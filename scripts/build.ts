@@ -10,6 +10,7 @@ import { BoardConfigError, knownBoards, loadBoard } from "../board-configs/index
 import { createRollupOptions } from "../rollup.config.js";
 import { boardModuleSource } from "./board-module.ts";
 import { buildWeb, formatWebSizes } from "./build-web.ts";
+import { arrowsUsingThis } from "./check-arrow-this.ts";
 import { checkBundle, formatProblems } from "./check-bundle/index.ts";
 
 export interface BuildResult {
@@ -39,13 +40,15 @@ export async function buildBoard(name: string, opts: { minify?: boolean; outDir?
   writeFileSync(file, code);
   const problems = checkBundle(code, { file, budgetBytes: board.bundleBudget });
   if (problems.length > 0) process.stderr.write(formatProblems(problems) + "\n");
+  const arrows = arrowsUsingThis(code);
+  for (const at of arrows) process.stderr.write(`${file}: arrow function using \`this\` at offset ${at} (breaks Espruino; docs/MEMORY.md)\n`);
   return {
     board: name,
     file,
     bytes: Buffer.byteLength(code),
     gzipBytes: gzipSync(code).length,
     budget: board.bundleBudget,
-    problems: problems.length,
+    problems: problems.length + arrows.length,
   };
 }
 

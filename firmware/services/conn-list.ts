@@ -33,7 +33,8 @@ export class ConnList<C extends Conn> {
 
   add(c: C): void {
     this.list.push(c);
-    if (this.sweep_ === 0) this.sweep_ = this.t_.setInterval(() => this.check_(), this.period_);
+    const self = this;
+    if (this.sweep_ === 0) this.sweep_ = this.t_.setInterval(function () { self.check_(); }, this.period_);
   }
 
   remove(c: C): void {

@@ -117,9 +117,10 @@ export class EchoServer implements Closable {
   constructor(o: EchoOptions) {
     this.o_ = o;
     this.conns_ = new ConnList<EchoConn>(o.timers, o.clock, o.idleMs, SWEEP_MS);
-    this.tcp_ = o.net.listen(o.port, (s: Socket) => {
+    const self = this;
+    this.tcp_ = o.net.listen(o.port, function (s: Socket) {
       try {
-        this.accept_(s);
+        self.accept_(s);
       } catch (e) {
         o.log("echo: accept failed: " + e);
       }

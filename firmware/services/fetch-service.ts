@@ -41,7 +41,9 @@ export class FetchService {
     if (this.busy_) return reply("ERR EBUSY a FETCH is running");
     if (!this.b_.acquire()) return reply("ERR EBUSY no socket");
     this.busy_ = true;
-    const t = this.t_;
+    // Espruino: no arrow function that uses `this` (docs/MEMORY.md).
+    const self = this;
+    const t = self.t_;
     let status = 0;
     let bytes = 0;
     let answered = false;
@@ -53,8 +55,8 @@ export class FetchService {
       released = true;
       if (timer !== 0) t.clearTimeout(timer);
       timer = 0;
-      this.b_.release();
-      this.busy_ = false;
+      self.b_.release();
+      self.busy_ = false;
     };
     const answer = (line: string): void => {
       if (answered) return;
@@ -67,19 +69,19 @@ export class FetchService {
       if (timer !== 0) t.clearTimeout(timer);
       timer = t.setTimeout(() => {
         timer = 0;
-        this.log_("fetch: connection not closed, slot given back");
+        self.log_("fetch: connection not closed, slot given back");
         release();
       }, GRACE_MS);
     };
     timer = t.setTimeout(() => {
       timer = 0;
-      stop("ERR ENET timeout after " + this.timeout_ + " ms");
-    }, this.timeout_);
+      stop("ERR ENET timeout after " + self.timeout_ + " ms");
+    }, self.timeout_);
     const onEvent = (ev: HttpGetEvent, n: number): void => {
       if (ev === "status") status = n;
       else if (ev === "data") {
         bytes += n;
-        if (bytes > this.max_ && !answered) stop("ERR ENET body over " + this.max_ + " bytes");
+        if (bytes > self.max_ && !answered) stop("ERR ENET body over " + self.max_ + " bytes");
       } else {
         if (ev === "error") answer("ERR ENET error " + n);
         else answer(status > 0 ? "OK status=" + status + " bytes=" + bytes : "ERR ENET no response");
@@ -87,7 +89,7 @@ export class FetchService {
       }
     };
     try {
-      abort = this.http_.get(url.host, url.port, url.path, onEvent);
+      abort = self.http_.get(url.host, url.port, url.path, onEvent);
     } catch (e) {
       answer("ERR ENET cannot connect");
       release();

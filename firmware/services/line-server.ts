@@ -147,10 +147,11 @@ class Client extends LineFramer {
 
   data_(d: string): void {
     this.la_ = this.o_.device.uptimeMs();
-    this.push(d, (err: string | null, line: string) => {
-      if (this.cl_) return;
-      if (err !== null) this.send_("ERR " + err + " line over " + LINE_MAX + " bytes");
-      else this.line_(line);
+    const self = this;
+    this.push(d, function (err: string | null, line: string) {
+      if (self.cl_) return;
+      if (err !== null) self.send_("ERR " + err + " line over " + LINE_MAX + " bytes");
+      else self.line_(line);
     });
   }
 
@@ -217,9 +218,10 @@ class Client extends LineFramer {
       this.sq_ = 0;
       this.send_("OK stream=" + c.ms);
       this.send_(CSV_HEADER);
-      this.st_ = o.timers.setInterval(() => {
+      const self = this;
+      this.st_ = o.timers.setInterval(function () {
         try {
-          this.tick_();
+          self.tick_();
         } catch (e) {
           o.log("line: stream failed: " + e);
         }
@@ -228,9 +230,10 @@ class Client extends LineFramer {
     }
     if (c.cmd === "UDP") return this.send_(o.push.set(c.ip, c.port, c.ms));
     if (c.cmd === "FETCH") {
-      return o.fetch.start(c.url, (line: string) => {
-        this.log_(line);
-        this.send_(line);
+      const self = this;
+      return o.fetch.start(c.url, function (line: string) {
+        self.log_(line);
+        self.send_(line);
       });
     }
   }
@@ -266,9 +269,10 @@ export class LineServer {
   constructor(o: LineOptions) {
     this.o_ = o;
     this.conns_ = new ConnList<Client>(o.timers, o.device.uptimeMs, o.idleMs, SWEEP_MS);
-    this.srv_ = o.net.listen(o.port, (s: Socket) => {
+    const self = this;
+    this.srv_ = o.net.listen(o.port, function (s: Socket) {
       try {
-        this.accept_(s);
+        self.accept_(s);
       } catch (e) {
         o.log("line: accept failed: " + e);
       }

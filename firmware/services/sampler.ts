@@ -29,7 +29,8 @@ export class Sampler implements History {
   }
 
   start(timers: Timers): void {
-    timers.setInterval(() => this.tick(), SAMPLE_PERIOD_MS);
+    const self = this;
+    timers.setInterval(function () { self.tick(); }, SAMPLE_PERIOD_MS);
   }
 
   /** Takes one sample now (the interval calls this once a second). */
@@ -58,9 +59,10 @@ export class Sampler implements History {
 
   subscribe(cb: (s: Sample) => void): () => void {
     this.subs_.push(cb);
+    const self = this;
     return () => {
-      const i = this.subs_.indexOf(cb);
-      if (i >= 0) this.subs_.splice(i, 1);
+      const i = self.subs_.indexOf(cb);
+      if (i >= 0) self.subs_.splice(i, 1);
     };
   }
 }

@@ -39,7 +39,8 @@ export class UdpPush {
     this.ip_ = ip;
     this.port_ = port;
     this.failed_ = false;
-    this.timer_ = this.t_.setInterval(() => this.send_(), ms);
+    const self = this;
+    this.timer_ = this.t_.setInterval(function () { self.send_(); }, ms);
     return "OK udp=" + ip + ":" + port;
   }
 

@@ -69,16 +69,17 @@ export class SamplesJson {
     let done = this.last_ >= this.lastSeq_;
     if (!done) {
       let more = false;
-      this.src_.forEach((s) => {
-        if (s.seq <= this.last_ || s.seq > this.lastSeq_) return;
+      const self = this;
+      this.src_.forEach(function (s) {
+        if (s.seq <= self.last_ || s.seq > self.lastSeq_) return;
         if (more || (out.length >= max && out !== SAMPLES_HEAD)) {
           more = true;
           return;
         }
-        const row = (this.sent_ + out.length > SAMPLES_HEAD.length ? "," : "") + sampleJson(s);
-        if (this.sent_ + out.length + row.length > room) return;
+        const row = (self.sent_ + out.length > SAMPLES_HEAD.length ? "," : "") + sampleJson(s);
+        if (self.sent_ + out.length + row.length > room) return;
         out += row;
-        this.last_ = s.seq;
+        self.last_ = s.seq;
       });
       done = !more;
     }

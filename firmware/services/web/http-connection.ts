@@ -54,18 +54,21 @@ export class HttpConnection {
     this.closed_ = false;
     this.ended_ = false;
     this.arm_();
-    sock.on("data", (d: string) => this.data_(d));
-    sock.on("drain", () => this.drain_());
-    sock.on("close", () => this.close_());
+    // Espruino: no arrow function that uses `this` (docs/MEMORY.md, "arrows and this").
+    const self = this;
+    sock.on("data", function (d: string) { self.data_(d); });
+    sock.on("drain", function () { self.drain_(); });
+    sock.on("close", function () { self.close_(); });
     sock.on("error", () => undefined);
   }
 
   /** (Re)starts the 408 timer. */
   private arm_(): void {
     this.disarm_();
-    this.timer_ = this.host_.timers.setTimeout(() => {
-      this.timer_ = 0;
-      if (this.status === 0) this.fail(408, "");
+    const self = this;
+    this.timer_ = this.host_.timers.setTimeout(function () {
+      self.timer_ = 0;
+      if (self.status === 0) self.fail(408, "");
     }, this.host_.timeoutMs);
   }
 

@@ -1,0 +1,193 @@
+/*
+ * `npx tsx scripts/measure-memory.ts [--entry firmware/main/linux.ts] [--eval "expr"]...
+ *  [--steps] [--keep]`: measures where the variables go on Espruino's real Linux interpreter
+ * (ESPRUINO_BIN, default /work/espruino-bin/espruino-1600, built with the ESP8266's 1600).
+ *
+ * Builds the linux board (the given entry), writes the bundle as `.bootcde` and the Storage
+ * modules of dist/linux-modules.json and dist/web/manifest.json beside it, in a fresh temporary
+ * directory (ESPRUINO_WRITER, default the `espruino` next to ESPRUINO_BIN, writes them: a
+ * 1600-variable interpreter cannot hold the bundle as one string), boots it with `-e ""` as a
+ * deploy would, and asks its console for `process.memory().free` (after a garbage collection)
+ * after boot and, with --steps, after each step: 3 idle line connections, 3 idle echo
+ * connections, 3 idle HTTP connections, a line session, a GET of each page. Each --eval
+ * expression is printed after boot (e.g. `E.getSizeOf(global["\xff"])`). Figures, no verdict.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { rollup } from "rollup";
+import { loadBoard } from "../board-configs/index.ts";
+import { createRollupOptions } from "../rollup.config.js";
+import { boardModuleSource } from "./board-module.ts";
+import { firmwareVersion } from "./build.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const DEFAULT_BIN = "/work/espruino-bin/espruino-1600";
+
+/** Storage files a deploy writes beside the bundle: {name, file} from the manifests that exist. */
+export function storageFiles(): Array<{ name: string; file: string }> {
+  const out: Array<{ name: string; file: string }> = [];
+  for (const m of ["dist/linux-modules.json", "dist/web/manifest.json"]) {
+    if (!existsSync(m)) continue;
+    const files = (JSON.parse(readFileSync(m, "utf8")) as { files: Array<{ name: string; file: string }> }).files;
+    for (const f of files) out.push({ name: f.name, file: resolve(dirname(m), f.file) });
+  }
+  return out;
+}
+
+/** Builds the linux board from `entry` into `file` (minified as the real build). */
+export async function buildEntry(entry: string, file: string): Promise<number> {
+  const o = createRollupOptions({ board: "linux", boardModule: boardModuleSource(loadBoard("linux"), firmwareVersion()) });
+  const b = await rollup({ ...o.input, input: entry });
+  const { output } = await b.generate(o.output);
+  await b.close();
+  writeFileSync(file, output[0].code);
+  return Buffer.byteLength(output[0].code);
+}
+
+/** A booted interpreter: its console output so far, and a way to evaluate at its console. */
+export interface Booted {
+  dir: string;
+  child: ChildProcess;
+  out: () => string;
+  ask: (expr: string) => Promise<string>;
+  free: () => Promise<number>;
+  stop: () => void;
+}
+
+/** Writes `bundleFile` as .bootcde (and `extra` Storage files) in a temp dir and boots it. */
+export async function bootFromStorage(bin: string, bundleFile: string, extra: Array<{ name: string; file: string }>): Promise<Booted> {
+  const writer = process.env.ESPRUINO_WRITER ?? join(dirname(bin), "espruino");
+  const dir = mkdtempSync(join(tmpdir(), "measure-mem-"));
+  const fs = 'var f=require("fs"),S=require("Storage");';
+  const writes = [{ name: ".bootcde", file: resolve(bundleFile) }, ...extra]
+    .map((f) => `S.write(${JSON.stringify(f.name)},f.readFileSync(${JSON.stringify(f.file)}));`)
+    .join("");
+  const w = spawnSync(writer, ["-e", fs + writes + "quit();"], { cwd: dir, input: "", timeout: 30000 });
+  if (w.status === null || !existsSync(join(dir, "espruino.flash"))) throw new Error(`could not write Storage with ${writer}`);
+  const child = spawn(bin, ["-e", ""], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString("latin1")));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString("latin1")));
+  let seq = 0;
+  const ask = async (expr: string): Promise<string> => {
+    const tag = "ANS" + ++seq + "=";
+    child.stdin!.write(`\x10print("${tag}"+(${expr})+"<")\n`);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const m = new RegExp(tag + "([^<]*)<").exec(out);
+      if (m) return m[1];
+      if (Date.now() > deadline) throw new Error(`no answer from the console to ${expr}; output: ${out.slice(-400)}`);
+      await sleep(30);
+    }
+  };
+  await sleep(1500);
+  return {
+    dir,
+    child,
+    out: () => out,
+    ask,
+    free: async () => Number(await ask("process.memory().free")),
+    stop: () => {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens a TCP connection and resolves once it has received `waitBytes` bytes (or 300 ms passed). */
+export function hold(port: number, send?: string): Promise<Socket> {
+  return new Promise((res, rej) => {
+    const s = connect(port, "127.0.0.1", () => {
+      if (send) s.write(send);
+      setTimeout(() => res(s), 300);
+    });
+    s.on("error", rej);
+    s.on("data", () => {});
+  });
+}
+
+/** One request/response exchange: sends `text`, collects until the peer closes (or 3 s). */
+export function exchange(port: number, text: string): Promise<string> {
+  return new Promise((res) => {
+    let got = "";
+    const s = connect(port, "127.0.0.1", () => s.write(text));
+    const t = setTimeout(() => {
+      s.destroy();
+      res(got);
+    }, 3000);
+    s.on("data", (d: Buffer) => (got += d.toString("latin1")));
+    s.on("close", () => {
+      clearTimeout(t);
+      res(got);
+    });
+    s.on("error", () => {});
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opt = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const evals: string[] = [];
+  argv.forEach((a, i) => {
+    if (a === "--eval") evals.push(argv[i + 1]);
+  });
+  const entry = opt("--entry") ?? "firmware/main/linux.ts";
+  const bin = process.env.ESPRUINO_BIN ?? DEFAULT_BIN;
+  const file = join(mkdtempSync(join(tmpdir(), "measure-build-")), "bundle.js");
+  const bytes = await buildEntry(entry, file);
+  const extra = storageFiles();
+  process.stdout.write(`bundle ${entry}: ${bytes} bytes; Storage files beside it: ${extra.map((f) => f.name).join(" ") || "none"}\n`);
+  const b = await bootFromStorage(bin, file, extra);
+  const row = async (what: string) => process.stdout.write(`${what.padEnd(44)} free ${await b.free()}\n`);
+  try {
+    if (/OUT OF MEMORY|ASSERT/.test(b.out())) process.stdout.write("boot: " + b.out().replace(/[^\x20-\x7e\n]/g, "") + "\n");
+    await row("after boot");
+    for (const e of evals) process.stdout.write(`${e} = ${await b.ask(e)}\n`);
+    if (argv.includes("--steps")) {
+      const base = await b.free();
+      const cost = async (what: string, port: number, send?: string) => {
+        const held = [await hold(port, send), await hold(port, send), await hold(port, send)];
+        await sleep(300);
+        const f = await b.free();
+        process.stdout.write(`${what.padEnd(44)} free ${f}  (${Math.round((base - f) / 3)} per connection)\n`);
+        for (const s of held) s.destroy();
+        await sleep(800);
+      };
+      await cost("3 idle line connections", 4444);
+      await cost("3 idle echo connections", 8007);
+      await cost("3 idle HTTP connections (no request yet)", 8080);
+      await row("all closed");
+      const line = await exchange(4444, "READ\nSTATUS\nHELP\nQUIT\n");
+      process.stdout.write("line session: " + JSON.stringify(line.slice(0, 120)) + "...\n");
+      await row("after a line session");
+      for (const p of ["/", "/status", "/about", "/api/status", "/api/samples", "/nope"]) {
+        const r = await exchange(8080, `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        process.stdout.write(`GET ${p}: ${JSON.stringify(r.split("\r\n")[0])}, ${r.length} bytes\n`);
+      }
+      await sleep(500);
+      await row("after GET of every page");
+    }
+    const tail = b.out().replace(/\x1b\[J/g, "").replace(/[^\x20-\x7e\n]/g, "");
+    if (/ASSERT|MEMORY|Uncaught|ERROR/.test(tail)) process.stdout.write("console:\n" + tail.slice(-1500) + "\n");
+  } finally {
+    if (argv.includes("--keep")) process.stdout.write(`kept ${b.dir}\n`);
+    else b.stop();
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]).endsWith("measure-memory.ts")) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write(`measure-memory: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}
