@@ -27,6 +27,15 @@ async function withLinux<T>(fn: (t: Target) => Promise<T>): Promise<T> {
   }
 }
 
+test("the linux bundle boots from Storage in Espruino's interpreter with no syntax, reference or memory error", { skip: SKIP }, async () => {
+  const log = await withLinux(async (t) => {
+    await new Promise((r) => setTimeout(r, 2000));
+    return t.consoleLog();
+  });
+  assert.match(log, /\(linux\) up/, "the firmware's boot line");
+  assert.doesNotMatch(log, /SyntaxError|ReferenceError|Uncaught|OUT OF MEMORY|LOW_MEMORY|ASSERT/);
+});
+
 test("every check of SPEC.md passes against the bundle booted in Espruino's Linux interpreter", { skip: SKIP, concurrency: false }, async () => {
   const results = await withLinux((t) => runCheck(t, { quick: true, only: [], seed: 42 }));
   assert.equal(failures(results), "");
