@@ -7,15 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createRedactor } from "../../scripts/deploy/secrets.ts";
 import { builtSimBundle, type Rig, runTool, startEmptySim, type ToolRun } from "./deploy-rig.ts";
 
-const TOKEN = "tok-FAKE-5e3b91c7d2a4";
-const CONSOLE_PW = "con-FAKE-88d1f0aa";
-const WIFI_PW = "wifi-FAKE-b7c64e29";
+// Made at run time, so that only a leak can put them in a tracked file (this file holds none).
+const TOKEN = "tok-" + randomBytes(9).toString("hex");
+const CONSOLE_PW = "con-" + randomBytes(9).toString("hex");
+const WIFI_PW = "wifi-" + randomBytes(9).toString("hex");
 const NET = { ssid: "LeakNet-7", password: WIFI_PW, rssi: -55, channel: 6, authMode: "wpa2" as const, mac: "02:00:00:00:00:77" };
 const SECRETS = [TOKEN, CONSOLE_PW, WIFI_PW];
 
