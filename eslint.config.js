@@ -213,7 +213,7 @@ function layerPatterns(layer, depth) {
   }
   const common = [
     nodeBan,
-    { regex: "^(?!\\.|board-config$|node:)", message: "firmware/ imports no npm packages; Espruino's modules come through require() in firmware/platform/." },
+    { regex: "^(?!\\.|board-config$|lazy:[a-z-]+$|node:)", message: "firmware/ imports no npm packages; Espruino's modules come through require() in firmware/platform/." },
     outside,
   ];
   if (layer === "platform") {

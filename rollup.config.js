@@ -15,29 +15,65 @@ export const ESPRUINO_RESERVED_NAMES = ["of", "static", "undefined", "let", "yie
 const ESPRUINO_PROPS = ["on", "emit", "write", "end", "read", "pipe", "close", "listen", "send", "bind"];
 
 /**
+ * Lazy modules (docs/MEMORY.md): `import { load } from "lazy:web"` gives a function that returns
+ * the exports of firmware/lazy/web.ts, bundled on its own and placed inside `load`'s body. On
+ * Espruino a function's inner functions exist only while something holds them, and their code
+ * stays in flash, so the module costs one function until `load()` runs and nothing once its
+ * result is dropped.
+ * @param {import("rollup").Plugin[]} plugins the plugins the module's own bundle needs
+ * @returns {import("rollup").Plugin}
+ */
+function lazyModules(plugins) {
+  return {
+    name: "lazy-modules",
+    resolveId: (id) => (id.startsWith("lazy:") ? "\0" + id : null),
+    async load(id) {
+      if (!id.startsWith("\0lazy:")) return null;
+      const input = `firmware/lazy/${id.slice(6)}.ts`;
+      const { rollup } = await import("rollup");
+      const sub = await rollup({
+        input,
+        treeshake: { moduleSideEffects: true, propertyReadSideEffects: false },
+        plugins,
+        onwarn(warning, warn) {
+          if (warning.code === "UNRESOLVED_IMPORT") throw new Error(warning.message);
+          warn(warning);
+        },
+      });
+      for (const f of sub.watchFiles) this.addWatchFile(f);
+      const { output } = await sub.generate({ format: "iife", name: "lazyExports", strict: false, esModule: false, freeze: false, generatedCode: { preset: "es2015", arrowFunctions: true, constBindings: true, symbols: false } });
+      await sub.close();
+      const body = output[0].code.trim().replace(/^var lazyExports = /, "").replace(/;$/, "");
+      return `export function load() {\n  return ${body};\n}\n`;
+    },
+  };
+}
+
+/**
  * @param {{ board: string, boardModule: string, minify?: boolean }} opts
  * @returns {{ input: import("rollup").InputOptions, output: import("rollup").OutputOptions }}
  */
 export function createRollupOptions(opts) {
   const virtualId = "\0board-config";
+  const plugins = () => [
+    {
+      name: "board-config",
+      resolveId: (id) => (id === "board-config" ? virtualId : null),
+      load: (id) => (id === virtualId ? opts.boardModule : null),
+    },
+    esbuild({
+      include: /\.ts$/,
+      target: "es2015",
+      tsconfig: "firmware/tsconfig.json",
+      minify: false,
+      legalComments: "none",
+    }),
+  ];
   return {
     input: {
       input: `firmware/main/${opts.board}.ts`,
       treeshake: { moduleSideEffects: true, propertyReadSideEffects: false },
-      plugins: [
-        {
-          name: "board-config",
-          resolveId: (id) => (id === "board-config" ? virtualId : null),
-          load: (id) => (id === virtualId ? opts.boardModule : null),
-        },
-        esbuild({
-          include: /\.ts$/,
-          target: "es2015",
-          tsconfig: "firmware/tsconfig.json",
-          minify: false,
-          legalComments: "none",
-        }),
-      ],
+      plugins: [...plugins(), lazyModules(plugins())],
       onwarn(warning, warn) {
         // A firmware import that does not resolve is an error, never an external.
         if (warning.code === "UNRESOLVED_IMPORT") throw new Error(warning.message);

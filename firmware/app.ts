@@ -19,11 +19,10 @@ import { createNet } from "./platform/net.ts";
 import { createPins } from "./platform/pins.ts";
 import { timers, uptimeMs } from "./platform/timers.ts";
 import { readToken } from "./platform/token-store.ts";
-import type { Log, Net, Timers } from "./platform/types.ts";
+import type { Log, Net, Socket, Timers } from "./platform/types.ts";
 import { startWifi } from "./platform/wifi.ts";
-import { createStorageFiles } from "./platform/storage-files.ts";
-import { createWifiSetup } from "./platform/wifi-setup.ts";
-import { startWebServer } from "./services/web/web-server.ts";
+import { load as loadWeb } from "lazy:web";
+import type { WebHandler } from "./services/web/web-server.ts";
 import { TokenAuth } from "./services/auth.ts";
 import type { Auth, Device, History, SocketBudget } from "./services/contracts.ts";
 import { createDevice } from "./services/device.ts";
@@ -84,11 +83,47 @@ export function startCore(): Core {
   return { device: device, history: history, budget: budget, auth: auth, net: net, timers: timers, log: log };
 }
 
-export function startApp(): void {
-  const core = startCore();
-  startWebServer({
-    net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: core.budget, auth: core.auth,
-    storage: createStorageFiles(), wifi: createWifiSetup(HAS_WIFI, core.log), log: core.log, timers: core.timers,
-    sseMax: SSE_LISTENERS, chunk: CHUNK_SIZE,
+/**
+ * The web server's listener. Its handler (lazy:web) is loaded for the first client and dropped
+ * when the last one has gone: a budget wrapper counts the sockets it holds.
+ */
+function startWeb(core: Core): void {
+  let web: WebHandler | null = null;
+  let open = 0;
+  const b = core.budget;
+  const budget: SocketBudget = {
+    acquire(): boolean {
+      const ok = b.acquire();
+      if (ok) open++;
+      return ok;
+    },
+    release(): void {
+      b.release();
+      if (--open <= 0) {
+        open = 0;
+        web = null;
+      }
+    },
+    inUse: b.inUse,
+  };
+  core.net.listen(PORT_HTTP, function (sock: Socket) {
+    try {
+      if (web === null) {
+        const m = loadWeb();
+        web = m.createWebHandler({
+          net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: budget, auth: core.auth,
+          storage: m.createStorageFiles(), wifi: m.createWifiSetup(HAS_WIFI, core.log), log: core.log, timers: core.timers,
+          sseMax: SSE_LISTENERS, chunk: CHUNK_SIZE,
+        });
+      }
+      web.accept(sock);
+      if (open === 0) web = null;
+    } catch (e) {
+      core.log("http: accept failed: " + e);
+    }
   });
+}
+
+export function startApp(): void {
+  startWeb(startCore());
 }

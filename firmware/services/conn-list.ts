@@ -33,6 +33,7 @@ export class ConnList<C extends Conn> {
 
   add(c: C): void {
     this.list.push(c);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     if (this.sweep_ === 0) this.sweep_ = this.t_.setInterval(function () { self.check_(); }, this.period_);
   }

@@ -117,6 +117,7 @@ export class EchoServer implements Closable {
   constructor(o: EchoOptions) {
     this.o_ = o;
     this.conns_ = new ConnList<EchoConn>(o.timers, o.clock, o.idleMs, SWEEP_MS);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     this.tcp_ = o.net.listen(o.port, function (s: Socket) {
       try {

@@ -147,6 +147,7 @@ class Client extends LineFramer {
 
   data_(d: string): void {
     this.la_ = this.o_.device.uptimeMs();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     this.push(d, function (err: string | null, line: string) {
       if (self.cl_) return;
@@ -218,6 +219,7 @@ class Client extends LineFramer {
       this.sq_ = 0;
       this.send_("OK stream=" + c.ms);
       this.send_(CSV_HEADER);
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
       const self = this;
       this.st_ = o.timers.setInterval(function () {
         try {
@@ -230,6 +232,7 @@ class Client extends LineFramer {
     }
     if (c.cmd === "UDP") return this.send_(o.push.set(c.ip, c.port, c.ms));
     if (c.cmd === "FETCH") {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
       const self = this;
       return o.fetch.start(c.url, function (line: string) {
         self.log_(line);
@@ -269,6 +272,7 @@ export class LineServer {
   constructor(o: LineOptions) {
     this.o_ = o;
     this.conns_ = new ConnList<Client>(o.timers, o.device.uptimeMs, o.idleMs, SWEEP_MS);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     this.srv_ = o.net.listen(o.port, function (s: Socket) {
       try {

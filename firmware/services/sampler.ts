@@ -29,6 +29,7 @@ export class Sampler implements History {
   }
 
   start(timers: Timers): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     timers.setInterval(function () { self.tick(); }, SAMPLE_PERIOD_MS);
   }
@@ -59,6 +60,7 @@ export class Sampler implements History {
 
   subscribe(cb: (s: Sample) => void): () => void {
     this.subs_.push(cb);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     return () => {
       const i = self.subs_.indexOf(cb);

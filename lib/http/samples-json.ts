@@ -69,6 +69,7 @@ export class SamplesJson {
     let done = this.last_ >= this.lastSeq_;
     if (!done) {
       let more = false;
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
       const self = this;
       this.src_.forEach(function (s) {
         if (s.seq <= self.last_ || s.seq > self.lastSeq_) return;

@@ -55,6 +55,7 @@ export class HttpConnection {
     this.ended_ = false;
     this.arm_();
     // Espruino: no arrow function that uses `this` (docs/MEMORY.md, "arrows and this").
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     sock.on("data", function (d: string) { self.data_(d); });
     sock.on("drain", function () { self.drain_(); });
@@ -65,6 +66,7 @@ export class HttpConnection {
   /** (Re)starts the 408 timer. */
   private arm_(): void {
     this.disarm_();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     this.timer_ = this.host_.timers.setTimeout(function () {
       self.timer_ = 0;

@@ -82,7 +82,15 @@ function bearerToken(value: string): string {
   return value.substring(0, 7).toLowerCase() === "bearer " ? value.substring(7).trim() : "";
 }
 
-export function startWebServer(o: WebServerOptions): WebServer {
+/** What a connection needs from the server; the listener (startWebServer or app.ts) calls accept. */
+export interface WebHandler {
+  accept(sock: Socket): void;
+  /** Event-stream listeners now. */
+  listeners(): number;
+}
+
+/** Everything of the web server but its listening socket (app.ts loads it only while a client is connected). */
+export function createWebHandler(o: WebServerOptions): WebHandler {
   const timeoutMs = o.timeoutMs === undefined ? TIMEOUT_MS : o.timeoutMs;
   let sse = 0;
   const retry = "Retry-After: " + RETRY_AFTER + "\r\n";
@@ -285,7 +293,7 @@ export function startWebServer(o: WebServerOptions): WebServer {
     o.timers.setTimeout(answer, 1000);
   }
 
-  const server = o.net.listen(o.port, (sock: Socket) => {
+  function accept(sock: Socket): void {
     if (!o.budget.acquire()) {
       o.log("http: refused, no socket to spare");
       refuse(sock);
@@ -298,14 +306,23 @@ export function startWebServer(o: WebServerOptions): WebServer {
       return;
     }
     new HttpConnection(sock, host);
-  });
+  }
 
+  return {
+    accept: accept,
+    listeners(): number {
+      return sse;
+    },
+  };
+}
+
+export function startWebServer(o: WebServerOptions): WebServer {
+  const h = createWebHandler(o);
+  const server = o.net.listen(o.port, h.accept);
   return {
     close(): void {
       server.close();
     },
-    listeners(): number {
-      return sse;
-    },
+    listeners: h.listeners,
   };
 }

@@ -1,0 +1,8 @@
+/*
+ * Lazy module `lazy:web` (rollup.config.js, docs/MEMORY.md): the web server's request handling,
+ * its Storage reader and the /setup action. app.ts loads it when an HTTP client connects and
+ * drops it when the last one has gone, so an idle device holds none of it in RAM.
+ */
+export { createWebHandler } from "../services/web/web-server.ts";
+export { createStorageFiles } from "../platform/storage-files.ts";
+export { createWifiSetup } from "../platform/wifi-setup.ts";
