@@ -45,6 +45,7 @@ let simBundle: Promise<string> | undefined;
 export function builtSimBundle(): Promise<string> {
   if (!simBundle) {
     const out = mkdtempSync(join(tmpdir(), "espfw-deploy-bundle-"));
+    process.on("exit", () => rmSync(out, { recursive: true, force: true }));
     simBundle = buildBoard("sim", { outDir: out }).then((r) => {
       if (r.problems > 0) throw new Error(`the sim bundle fails the gate (${r.problems} problems)`);
       return r.file;

@@ -72,12 +72,12 @@ describe("deploy to the simulator's console", () => {
     assert.match(greeting, /^# espruino-sim \S+ ready$/);
   });
 
-  test("the harness's quick checks pass against the deployed firmware", async () => {
+  test("the harness's whole quick check passes against the deployed firmware", async () => {
     const target = await openTarget("127.0.0.1", { board: "sim", token: "test-token-0123456789" });
     Object.assign(target.ports, rig.sim.ports); // the address target reads its ports object at each connect
-    const results = await runCheck(target, { quick: true, only: ["ports", "echo.tcp.all-bytes", "echo.tcp.splits", "line.greeting", "line.help", "line.status", "line.read", "line.auth", "http.api.status", "http.pages"], seed: 1 });
+    const results = await runCheck(target, { quick: true, only: [], seed: 1 });
     const failed = results.filter((r) => r.outcome === "fail");
-    assert.ok(results.filter((r) => r.outcome === "pass").length >= 5, JSON.stringify(results));
+    assert.ok(results.filter((r) => r.outcome === "pass").length >= 30, JSON.stringify(results));
     assert.deepEqual(failed, [], JSON.stringify(failed, null, 1));
   });
 });
