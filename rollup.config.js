@@ -20,10 +20,10 @@ const ESPRUINO_PROPS = ["on", "emit", "write", "end", "read", "pipe", "close", "
  * Espruino a function's inner functions exist only while something holds them, and their code
  * stays in flash, so the module costs one function until `load()` runs and nothing once its
  * result is dropped.
- * @param {import("rollup").Plugin[]} plugins the plugins the module's own bundle needs
+ * @param {() => import("rollup").Plugin[]} makePlugins the plugins a module's own bundle needs
  * @returns {import("rollup").Plugin}
  */
-function lazyModules(plugins) {
+function lazyModules(makePlugins) {
   return {
     name: "lazy-modules",
     resolveId: (id) => (id.startsWith("lazy:") ? "\0" + id : null),
@@ -34,7 +34,7 @@ function lazyModules(plugins) {
       const sub = await rollup({
         input,
         treeshake: { moduleSideEffects: true, propertyReadSideEffects: false },
-        plugins,
+        plugins: [...makePlugins(), lazyModules(makePlugins)],
         onwarn(warning, warn) {
           if (warning.code === "UNRESOLVED_IMPORT") throw new Error(warning.message);
           warn(warning);
@@ -73,7 +73,7 @@ export function createRollupOptions(opts) {
     input: {
       input: `firmware/main/${opts.board}.ts`,
       treeshake: { moduleSideEffects: true, propertyReadSideEffects: false },
-      plugins: [...plugins(), lazyModules(plugins())],
+      plugins: [...plugins(), lazyModules(plugins)],
       onwarn(warning, warn) {
         // A firmware import that does not resolve is an error, never an external.
         if (warning.code === "UNRESOLVED_IMPORT") throw new Error(warning.message);
@@ -92,7 +92,7 @@ export function createRollupOptions(opts) {
                 ecma: 2015,
                 module: false,
                 toplevel: false,
-                compress: { passes: 2, hoist_funs: false, hoist_vars: false, unsafe_arrows: false, arrows: true },
+                compress: { passes: 3, inline: 3, keep_fargs: false, hoist_funs: false, hoist_vars: false, unsafe_arrows: false, arrows: true },
                 mangle: {
                   reserved: ESPRUINO_RESERVED_NAMES,
                   properties: { regex: /_$/, reserved: ESPRUINO_PROPS },

@@ -1,7 +1,9 @@
 /*
  * The composition root: wires the services from the board config and the platform. startCore()
- * builds the objects every service shares (device, history, socket budget, auth) and starts
- * echo, the sampler and the line protocol; startApp() adds the web server on top of them.
+ * builds the objects every service shares (device, history, socket budget, auth), starts the
+ * sampler and UDP echo, and listens for echo and the line protocol; startApp() adds the web
+ * server's listener. Each TCP service's code is a lazy module (docs/MEMORY.md): loaded for its
+ * first client, dropped when its last client has gone, so the idle device holds only listeners.
  *
  * Socket budget: the listeners (HTTP, echo TCP, echo UDP, line) and the console's telnet
  * listener (unless the board turns it off) are fixed; clients and FETCH take the rest, one in
@@ -12,26 +14,25 @@ import {
   ANALOG_PIN, BOARD_NAME, CONSOLE_POLICY, DEVICE_NAME, FIRMWARE_VERSION, HAS_WIFI, LED_ACTIVE_LOW, LED_PIN,
   PORT_ECHO, PORT_LINE, SOCKET_BUDGET, VARS_TOTAL, PORT_HTTP, SSE_LISTENERS, CHUNK_SIZE,
 } from "board-config";
+import { load as loadEcho } from "lazy:echo";
+import { load as loadLine } from "lazy:line";
+import { load as loadWeb } from "lazy:web";
 import { consoleLog, registerConsoleFunction } from "./platform/console.ts";
-import { httpGetter } from "./platform/http-client.ts";
-import { freeVars, totalVars } from "./platform/memory.ts";
+import { collectGarbage, freeVars, totalVars } from "./platform/memory.ts";
 import { createNet } from "./platform/net.ts";
 import { createPins } from "./platform/pins.ts";
 import { timers, uptimeMs } from "./platform/timers.ts";
 import { readToken } from "./platform/token-store.ts";
-import type { Log, Net, Socket, Timers } from "./platform/types.ts";
+import type { Datagrams, Log, Net, Socket, Timers } from "./platform/types.ts";
 import { startWifi } from "./platform/wifi.ts";
-import { load as loadWeb } from "lazy:web";
-import type { WebHandler } from "./services/web/web-server.ts";
 import { TokenAuth } from "./services/auth.ts";
 import type { Auth, Device, History, SocketBudget } from "./services/contracts.ts";
 import { createDevice } from "./services/device.ts";
-import { ECHO_IDLE_MS, EchoServer } from "./services/echo-server.ts";
-import { FETCH_MAX_BYTES, FETCH_TIMEOUT_MS, FetchService } from "./services/fetch-service.ts";
-import { LINE_IDLE_MS, LineServer } from "./services/line-server.ts";
+import { startUdpEcho } from "./services/echo-server.ts";
+import { LazyService, type LoadedService } from "./services/lazy-service.ts";
+import type { LineServer } from "./services/line-server.ts";
 import { Sampler } from "./services/sampler.ts";
 import { Budget } from "./services/socket-budget.ts";
-import { UdpPush } from "./services/udp-push.ts";
 
 /** Listeners held for the device's life: HTTP, echo TCP, echo UDP, line protocol. */
 const LISTENERS = 4;
@@ -45,6 +46,20 @@ export interface Core {
   net: Net;
   timers: Timers;
   log: Log;
+  udp: Datagrams;
+}
+
+/** Listens on `port` and hands each client to the lazy service. */
+function listen<S extends LoadedService>(core: Core, port: number, what: string, make: (budget: SocketBudget) => S): LazyService<S> {
+  const l = new LazyService<S>(core.budget, make, collectGarbage);
+  core.net.listen(port, function (s: Socket) {
+    try {
+      l.accept(s);
+    } catch (e) {
+      core.log(what + ": accept failed: " + e);
+    }
+  });
+  return l;
 }
 
 export function startCore(): Core {
@@ -65,65 +80,29 @@ export function startCore(): Core {
   const auth = new TokenAuth(readToken());
   const history = new Sampler(device, log);
   history.start(timers);
-  const echo = new EchoServer({ net: net, port: PORT_ECHO, log: log, budget: budget, timers: timers, clock: uptimeMs, idleMs: ECHO_IDLE_MS });
-  const line = new LineServer({
-    net: net,
-    port: PORT_LINE,
-    log: log,
-    device: device,
-    budget: budget,
-    auth: auth,
-    timers: timers,
-    push: new UdpPush(echo.udp, device, timers, log),
-    fetch: new FetchService(httpGetter, budget, timers, log, FETCH_TIMEOUT_MS, FETCH_MAX_BYTES),
-    idleMs: LINE_IDLE_MS,
+  const core: Core = { device: device, history: history, budget: budget, auth: auth, net: net, timers: timers, log: log, udp: startUdpEcho(net, PORT_ECHO, log) };
+  listen(core, PORT_ECHO, "echo", function (b: SocketBudget) {
+    const m = loadEcho();
+    return new m.EchoTcp({ net: net, port: 0, log: log, budget: b, timers: timers, clock: uptimeMs, idleMs: m.ECHO_IDLE_MS });
   });
-  registerConsoleFunction("say", (text: string) => line.say(String(text)));
+  const line = listen<LineServer>(core, PORT_LINE, "line", function (b: SocketBudget) {
+    return loadLine().createLine(core, b);
+  });
+  registerConsoleFunction("say", function (text: string) {
+    return line.svc_ === null ? 0 : line.svc_.say(String(text));
+  });
   log(DEVICE_NAME + " " + FIRMWARE_VERSION + " (" + BOARD_NAME + ") up: echo " + PORT_ECHO + ", line " + PORT_LINE + (auth.required() ? ", token set" : ""));
-  return { device: device, history: history, budget: budget, auth: auth, net: net, timers: timers, log: log };
-}
-
-/**
- * The web server's listener. Its handler (lazy:web) is loaded for the first client and dropped
- * when the last one has gone: a budget wrapper counts the sockets it holds.
- */
-function startWeb(core: Core): void {
-  let web: WebHandler | null = null;
-  let open = 0;
-  const b = core.budget;
-  const budget: SocketBudget = {
-    acquire(): boolean {
-      const ok = b.acquire();
-      if (ok) open++;
-      return ok;
-    },
-    release(): void {
-      b.release();
-      if (--open <= 0) {
-        open = 0;
-        web = null;
-      }
-    },
-    inUse: b.inUse,
-  };
-  core.net.listen(PORT_HTTP, function (sock: Socket) {
-    try {
-      if (web === null) {
-        const m = loadWeb();
-        web = m.createWebHandler({
-          net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: budget, auth: core.auth,
-          storage: m.createStorageFiles(), wifi: m.createWifiSetup(HAS_WIFI, core.log), log: core.log, timers: core.timers,
-          sseMax: SSE_LISTENERS, chunk: CHUNK_SIZE,
-        });
-      }
-      web.accept(sock);
-      if (open === 0) web = null;
-    } catch (e) {
-      core.log("http: accept failed: " + e);
-    }
-  });
+  return core;
 }
 
 export function startApp(): void {
-  startWeb(startCore());
+  const core = startCore();
+  listen(core, PORT_HTTP, "http", function (b: SocketBudget) {
+    const m = loadWeb();
+    return m.createWebHandler({
+      net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: b, auth: core.auth,
+      storage: m.createStorageFiles(), wifi: m.createWifiSetup(HAS_WIFI, core.log), log: core.log, timers: core.timers,
+      sseMax: SSE_LISTENERS, chunk: CHUNK_SIZE,
+    });
+  });
 }

@@ -5,3 +5,15 @@
 declare module "lazy:web" {
   export function load(): typeof import("./lazy/web.ts");
 }
+declare module "lazy:line" {
+  export function load(): typeof import("./lazy/line.ts");
+}
+declare module "lazy:echo" {
+  export function load(): typeof import("./lazy/echo.ts");
+}
+declare module "lazy:push" {
+  export function load(): typeof import("./lazy/push.ts");
+}
+declare module "lazy:fetch" {
+  export function load(): typeof import("./lazy/fetch.ts");
+}

@@ -14,7 +14,7 @@
 import type { SocketBudget } from "./contracts.ts";
 import { ConnList } from "./conn-list.ts";
 import { heldBytes } from "../platform/socket-held.ts";
-import type { Clock, Closable, Datagrams, Log, Net, Socket, Timers } from "../platform/types.ts";
+import type { Clock, Closable, Datagrams, Log, Net, RemoteInfo, Socket, Timers } from "../platform/types.ts";
 
 /** Bytes echoed but not yet handed to the network, past which a connection is closed (SPEC.md: at most 2 KB). */
 export const MAX_UNSENT = 2048;
@@ -33,12 +33,12 @@ export interface EchoOptions {
 
 class EchoConn {
   s_: Socket;
-  srv_: EchoServer;
+  srv_: EchoTcp;
   la_: number;
   un_: number;
   cl_: boolean;
 
-  constructor(s: Socket, srv: EchoServer) {
+  constructor(s: Socket, srv: EchoTcp) {
     this.s_ = s;
     this.srv_ = srv;
     this.la_ = srv.o_.clock();
@@ -108,36 +108,30 @@ function onError(this: EchoSocket): void {
   // The close that follows frees the connection.
 }
 
-export class EchoServer implements Closable {
+/** UDP echo on `port`: each datagram goes back to its sender. The socket is returned for UDP push. */
+export function startUdpEcho(net: Net, port: number, log: Log): Datagrams {
+  const udp = net.udp(port);
+  udp.on("message", function (msg: string, rinfo: RemoteInfo) {
+    try {
+      udp.send(msg, rinfo.port, rinfo.address);
+    } catch (e) {
+      log("echo: udp " + e);
+    }
+  });
+  return udp;
+}
+
+/** TCP echo without its listening socket: the caller listens and hands each socket to accept(). */
+export class EchoTcp {
   o_: EchoOptions;
   conns_: ConnList<EchoConn>;
-  udp: Datagrams;
-  private tcp_: Closable;
 
   constructor(o: EchoOptions) {
     this.o_ = o;
     this.conns_ = new ConnList<EchoConn>(o.timers, o.clock, o.idleMs, SWEEP_MS);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
-    const self = this;
-    this.tcp_ = o.net.listen(o.port, function (s: Socket) {
-      try {
-        self.accept_(s);
-      } catch (e) {
-        o.log("echo: accept failed: " + e);
-      }
-    });
-    const udp = o.net.udp(o.port);
-    udp.on("message", (msg, rinfo) => {
-      try {
-        udp.send(msg, rinfo.port, rinfo.address);
-      } catch (e) {
-        o.log("echo: udp " + e);
-      }
-    });
-    this.udp = udp;
   }
 
-  private accept_(s: Socket): void {
+  accept(s: Socket): void {
     if (!this.o_.budget.acquire()) {
       this.o_.log("echo: refused, no socket");
       s.end();
@@ -156,10 +150,39 @@ export class EchoServer implements Closable {
     return this.conns_.list.length;
   }
 
+  /** Ends every connection. */
+  close(): void {
+    const l = this.conns_.list.slice();
+    for (let i = 0; i < l.length; i++) l[i].end_();
+  }
+}
+
+/** TCP and UDP echo on `o.port`, each with its own socket. */
+export class EchoServer implements Closable {
+  udp: Datagrams;
+  private t_: EchoTcp;
+  private tcp_: Closable;
+
+  constructor(o: EchoOptions) {
+    const t = new EchoTcp(o);
+    this.t_ = t;
+    this.tcp_ = o.net.listen(o.port, function (s: Socket) {
+      try {
+        t.accept(s);
+      } catch (e) {
+        o.log("echo: accept failed: " + e);
+      }
+    });
+    this.udp = startUdpEcho(o.net, o.port, o.log);
+  }
+
+  clients(): number {
+    return this.t_.clients();
+  }
+
   close(): void {
     this.tcp_.close();
     this.udp.close();
-    const l = this.conns_.list.slice();
-    for (let i = 0; i < l.length; i++) l[i].end_();
+    this.t_.close();
   }
 }

@@ -19,9 +19,8 @@ import { CSV_HEADER, encodeSampleCsv } from "../../lib/sample-csv.ts";
 import { formatStatus } from "../../lib/status-line.ts";
 import type { Auth, Device, SocketBudget } from "./contracts.ts";
 import { ConnList } from "./conn-list.ts";
-import type { FetchService } from "./fetch-service.ts";
+import type { HttpUrl } from "../../lib/http-url.ts";
 import { takeSample } from "./sampler.ts";
-import type { UdpPush } from "./udp-push.ts";
 import { heldBytes } from "../platform/socket-held.ts";
 import type { Closable, Log, Net, Socket, SocketError, Timers } from "../platform/types.ts";
 
@@ -48,9 +47,21 @@ export interface LineOptions {
   budget: SocketBudget;
   auth: Auth;
   timers: Timers;
-  push: UdpPush;
-  fetch: FetchService;
+  push: Push;
+  fetch: Fetch;
   idleMs: number;
+}
+
+/** The device's UDP push (udp-push.ts, or a stand-in that loads it on first use). */
+export interface Push {
+  set(ip: string, port: number, ms: number): string;
+  off(): string;
+  active(): boolean;
+}
+
+/** FETCH (fetch-service.ts, or a stand-in that loads it on first use): `reply` gets one line. */
+export interface Fetch {
+  start(url: HttpUrl, reply: (line: string) => void): void;
 }
 
 type LineSocket = Socket & { c_?: Client };
@@ -267,23 +278,31 @@ function onError(this: LineSocket, e: SocketError): void {
 export class LineServer {
   o_: LineOptions;
   conns_: ConnList<Client>;
-  private srv_: Closable;
+  private srv_: Closable | null;
 
+  /** Listens on `o.port`; with port 0 it does not, and the caller hands each socket to accept(). */
   constructor(o: LineOptions) {
     this.o_ = o;
     this.conns_ = new ConnList<Client>(o.timers, o.device.uptimeMs, o.idleMs, SWEEP_MS);
+    this.srv_ = null;
+    if (o.port === 0) return;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
     this.srv_ = o.net.listen(o.port, function (s: Socket) {
       try {
-        self.accept_(s);
+        self.accept(s);
       } catch (e) {
         o.log("line: accept failed: " + e);
       }
     });
   }
 
-  private accept_(s: Socket): void {
+  /** True while the server must stay loaded without clients: a UDP push is running. */
+  busy(): boolean {
+    return this.o_.push.active();
+  }
+
+  accept(s: Socket): void {
     const o = this.o_;
     const why = o.device.lowMemory() ? "low memory" : !o.budget.acquire() ? "no socket" : "";
     if (why !== "") {
@@ -319,7 +338,7 @@ export class LineServer {
   }
 
   close(): void {
-    this.srv_.close();
+    if (this.srv_ !== null) this.srv_.close();
     const l = this.conns_.list.slice();
     for (let i = 0; i < l.length; i++) l[i].end_();
   }

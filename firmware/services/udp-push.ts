@@ -45,6 +45,11 @@ export class UdpPush {
     return "OK udp=" + ip + ":" + port;
   }
 
+  /** True while pushing. */
+  active(): boolean {
+    return this.timer_ !== 0;
+  }
+
   off(): string {
     if (this.timer_ !== 0) this.t_.clearInterval(this.timer_);
     this.timer_ = 0;

@@ -1,0 +1,63 @@
+/*
+ * Lazy module `lazy:line` (rollup.config.js, docs/MEMORY.md): the line protocol. app.ts loads it
+ * for the first line client and drops it when the last has gone and no UDP push runs. UDP push
+ * and FETCH are lazy modules of their own, loaded by the first command that needs them.
+ */
+import { load as loadFetch } from "lazy:fetch";
+import { load as loadPush } from "lazy:push";
+import type { Datagrams, Log, Net, Timers } from "../platform/types.ts";
+import type { HttpUrl } from "../../lib/http-url.ts";
+import type { Auth, Device, SocketBudget } from "../services/contracts.ts";
+import type { FetchService } from "../services/fetch-service.ts";
+import { LINE_IDLE_MS, LineServer, type Fetch, type Push } from "../services/line-server.ts";
+import type { UdpPush } from "../services/udp-push.ts";
+
+export interface LineParts {
+  net: Net;
+  log: Log;
+  device: Device;
+  auth: Auth;
+  timers: Timers;
+  udp: Datagrams;
+}
+
+/** The line server without its listening socket (port 0): the caller hands it each socket. */
+export function createLine(p: LineParts, budget: SocketBudget): LineServer {
+  let push: UdpPush | null = null;
+  let fetch: FetchService | null = null;
+  const pushPort: Push = {
+    set(ip: string, port: number, ms: number): string {
+      if (push === null) push = new (loadPush().UdpPush)(p.udp, p.device, p.timers, p.log);
+      return push.set(ip, port, ms);
+    },
+    off(): string {
+      const r = push === null ? "OK udp=off" : push.off();
+      push = null;
+      return r;
+    },
+    active(): boolean {
+      return push !== null && push.active();
+    },
+  };
+  const fetchPort: Fetch = {
+    start(url: HttpUrl, reply: (line: string) => void): void {
+      if (fetch === null) {
+        const m = loadFetch();
+        fetch = new m.FetchService(m.httpGetter, budget, p.timers, p.log, m.FETCH_TIMEOUT_MS, m.FETCH_MAX_BYTES);
+      }
+      fetch.start(url, reply);
+    },
+  };
+  return new LineServer({
+    net: p.net,
+    port: 0,
+    log: p.log,
+    device: p.device,
+    budget: budget,
+    auth: p.auth,
+    timers: p.timers,
+    push: pushPort,
+    fetch: fetchPort,
+    idleMs: LINE_IDLE_MS,
+  });
+}
