@@ -1,6 +1,6 @@
 /*
  * The composition root: wires the services from the board config and the platform. startCore()
- * builds the objects every service shares (device, history, socket budget, auth), starts the
+ * builds the objects every service shares (device, history, socket budget, the control token), starts the
  * sampler and UDP echo, and listens for echo and the line protocol; startApp() adds the web
  * server's listener. Each TCP service's code is a lazy module (docs/MEMORY.md): loaded for its
  * first client, dropped when its last client has gone, so the idle device holds only listeners.
@@ -25,8 +25,7 @@ import { timers, uptimeMs } from "./platform/timers.ts";
 import { readToken } from "./platform/token-store.ts";
 import type { Datagrams, Log, Net, Socket, Timers } from "./platform/types.ts";
 import { startWifi } from "./platform/wifi.ts";
-import { TokenAuth } from "./services/auth.ts";
-import type { Auth, Device, History, SocketBudget } from "./services/contracts.ts";
+import type { Device, History, SocketBudget } from "./services/contracts.ts";
 import { createDevice } from "./services/device.ts";
 import { startUdpEcho } from "./services/echo-server.ts";
 import { LazyService, type LoadedService } from "./services/lazy-service.ts";
@@ -42,7 +41,8 @@ export interface Core {
   device: Device;
   history: History;
   budget: SocketBudget;
-  auth: Auth;
+  /** The control token read at boot (null: none); each lazy service makes its TokenAuth from it. */
+  token: string | null;
   net: Net;
   timers: Timers;
   log: Log;
@@ -77,10 +77,10 @@ export function startCore(): Core {
     totalVars: totalVars,
     lowVars: Math.floor(VARS_TOTAL / 10),
   });
-  const auth = new TokenAuth(readToken());
+  const token = readToken();
   const history = new Sampler(device, log);
   history.start(timers);
-  const core: Core = { device: device, history: history, budget: budget, auth: auth, net: net, timers: timers, log: log, udp: startUdpEcho(net, PORT_ECHO, log) };
+  const core: Core = { device: device, history: history, budget: budget, token: token, net: net, timers: timers, log: log, udp: startUdpEcho(net, PORT_ECHO, log) };
   listen(core, PORT_ECHO, "echo", function (b: SocketBudget) {
     const m = loadEcho();
     return new m.EchoTcp({ net: net, port: 0, log: log, budget: b, timers: timers, clock: uptimeMs, idleMs: m.ECHO_IDLE_MS });
@@ -91,7 +91,7 @@ export function startCore(): Core {
   registerConsoleFunction("say", function (text: string) {
     return line.svc_ === null ? 0 : line.svc_.say(String(text));
   });
-  log(DEVICE_NAME + " " + FIRMWARE_VERSION + " (" + BOARD_NAME + ") up: echo " + PORT_ECHO + ", line " + PORT_LINE + (auth.required() ? ", token set" : ""));
+  log(DEVICE_NAME + " " + FIRMWARE_VERSION + " (" + BOARD_NAME + ") up: echo " + PORT_ECHO + ", line " + PORT_LINE + (token !== null ? ", token set" : ""));
   return core;
 }
 
@@ -100,7 +100,7 @@ export function startApp(): void {
   listen(core, PORT_HTTP, "http", function (b: SocketBudget) {
     const m = loadWeb();
     return m.createWebHandler({
-      net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: b, auth: core.auth,
+      net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: b, auth: new m.TokenAuth(core.token),
       storage: m.createStorageFiles(), wifi: m.createWifiSetup(HAS_WIFI, core.log), log: core.log, timers: core.timers,
       sseMax: SSE_LISTENERS, chunk: CHUNK_SIZE,
     });

@@ -1,44 +1,43 @@
 /*
- * `npx tsx scripts/bench-services.ts`: measures the network services (issue 4) and writes
- * bench-results/services.json and docs/benchmarks/services.md. Not a test: figures, no verdicts.
+ * `npx tsx scripts/bench-services.ts`: measures the network services (issue 4) and the web server
+ * (issue 5) and writes bench-results/services.json and docs/benchmarks/services.md. Not a test:
+ * figures, no verdicts.
  *
  * Targets:
  *   sim    dist/sim.js in the simulator (ephemeral ports); memory is the simulator's model.
- *   linux  when ESPRUINO_BIN names Espruino's Linux interpreter (built with 1600 variables):
- *          dist/linux.js written to Storage as `.bootcde` (by ESPRUINO_WRITER, default the
- *          `espruino` next to ESPRUINO_BIN, since a 1600-variable interpreter cannot hold the
- *          bundle as a string), booted with `-e ""` as a deploy would boot it, and measured
- *          through its console on stdin: `process.memory().free` after a garbage collection.
- * Measures: free variables with every service up and idle; the cost of each idle line
- * connection (3 held open); free variables after 1,000 mixed sessions (line: greeting, READ,
- * STATUS, QUIT; echo TCP: 64 bytes; echo UDP: one datagram), settled; echo throughput on
- * loopback (256 KB with at most 1 KB in flight, as the SPEC's well-behaved client).
+ *   linux  Espruino's Linux interpreter: ESPRUINO_BIN (default /work/espruino-bin/espruino-1600
+ *          when it exists, built with the ESP8266's 1600 variables), and ESPRUINO_BIN_LARGE (default
+ *          the `espruino` beside it) for the figures a 1600-variable build cannot give. The bundle
+ *          and the web files are written to Storage and booted with `-e ""` as a deploy would
+ *          (scripts/measure-memory.ts), then measured through the console on stdin:
+ *          `process.memory().free` after a garbage collection.
+ * Measures: free variables with every service up and idle; the cost of each idle connection
+ * (line, echo, HTTP: 3 held open, the difference divided by 3; refusals are counted); free
+ * variables after 1,000 mixed sessions (line: greeting, READ, STATUS, QUIT; echo TCP: 64 bytes;
+ * echo UDP: one datagram), settled; echo throughput on loopback (256 KB with at most 1 KB in
+ * flight). Web: bytes of each page (gzip accepted, as a browser asks), requests per second for
+ * sequential GET /api/status over 3 s, free variables before and after.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { rollup } from "rollup";
-import { loadBoard } from "../board-configs/index.ts";
-import { createRollupOptions } from "../rollup.config.js";
+import { dirname, join } from "node:path";
 import { LineConn } from "../test/helpers/line-conn.ts";
-import { boardModuleSource } from "./board-module.ts";
-import { firmwareVersion } from "./build.ts";
-
-/** Builds the linux board with the services-only entry (no web server) into `file`. */
-async function buildServicesOnly(file: string): Promise<void> {
-  const o = createRollupOptions({ board: "linux", boardModule: boardModuleSource(loadBoard("linux"), firmwareVersion()) });
-  const b = await rollup({ ...o.input, input: "firmware/main/linux-services-only.ts" });
-  const { output } = await b.generate(o.output);
-  await b.close();
-  writeFileSync(file, output[0].code);
-}
+import { bootFromStorage, buildEntry, DEFAULT_BIN, exchange, storageFiles } from "./measure-memory.ts";
 
 interface Ports {
   line: number;
   echo: number;
+  http: number;
+}
+
+interface WebResult {
+  freeBefore?: number;
+  freeAfter?: number;
+  pages?: Array<{ path: string; status: string; bytes: number }>;
+  requestsPerSecond?: number;
+  requestErrors?: number;
 }
 
 interface Result {
@@ -47,6 +46,10 @@ interface Result {
   note?: string;
   freeIdle?: number;
   perIdleConnection?: number;
+  perIdleEcho?: number;
+  perIdleHttp?: number;
+  refused?: string;
+  web?: WebResult;
   freeAfterSessions?: number;
   sessions?: number;
   sessionErrors?: number;
@@ -140,25 +143,77 @@ async function echoThroughput(port: number): Promise<number> {
   });
 }
 
-async function measure(target: string, ports: Ports, readFree: () => Promise<number>): Promise<Result> {
+/** Opens `n` raw TCP connections to `port` and resolves with them once each has been open 300 ms. */
+async function holdRaw(port: number, n: number): Promise<Socket[]> {
+  const out: Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      await new Promise<Socket>((res, rej) => {
+        const s = connect(port, "127.0.0.1", () => setTimeout(() => res(s), 300));
+        s.on("error", rej);
+        s.on("data", () => {});
+      }),
+    );
+  }
+  return out;
+}
+
+/** The free-variable cost of 3 idle connections to `port`, per connection. */
+async function idleCost(port: number, base: number, readFree: () => Promise<number>): Promise<number> {
+  const held = await holdRaw(port, 3);
+  await sleep(500);
+  const f = await readFree();
+  for (const s of held) s.destroy();
+  await sleep(1500);
+  return Math.round((base - f) / 3);
+}
+
+async function measureWeb(port: number, readFree: () => Promise<number>): Promise<WebResult> {
+  const w: WebResult = { freeBefore: await readFree(), pages: [] };
+  for (const path of ["/", "/status", "/about", "/api/status", "/api/samples"]) {
+    const r = await exchange(port, `GET ${path} HTTP/1.1\r\nHost: device\r\nAccept-Encoding: gzip\r\n\r\n`);
+    w.pages!.push({ path, status: r.split("\r\n")[0] || "(closed)", bytes: r.length });
+  }
+  let n = 0;
+  let errors = 0;
+  const t0 = Date.now();
+  while (Date.now() - t0 < 3000) {
+    const r = await exchange(port, "GET /api/status HTTP/1.1\r\nHost: device\r\n\r\n");
+    if (r.startsWith("HTTP/1.1 200")) n++;
+    else errors++;
+    if (errors > 20) break;
+  }
+  w.requestsPerSecond = Math.round((n * 1000) / (Date.now() - t0));
+  w.requestErrors = errors;
+  await sleep(1500);
+  w.freeAfter = await readFree();
+  return w;
+}
+
+async function measure(target: string, ports: Ports, readFree: () => Promise<number>, opts: { web: boolean; sessions: number }): Promise<Result> {
   const r: Result = { target, ok: true };
   await sleep(1500);
   r.freeIdle = await readFree();
   const held: LineConn[] = [];
+  let refused = 0;
   for (let i = 0; i < 3; i++) {
     const c = await LineConn.open(ports.line);
-    await c.waitFor(/^(#|ERR)/);
+    const first = await c.waitFor(/^(#|ERR)/);
+    if (first.startsWith("ERR")) refused++;
     held.push(c);
   }
   await sleep(500);
   const withHeld = await readFree();
   r.perIdleConnection = Math.round((r.freeIdle - withHeld) / 3);
+  if (refused > 0) r.refused = `${refused} of 3 idle line clients refused (ERR EBUSY)`;
   for (const c of held) c.close();
-  await sleep(1000);
+  await sleep(1500);
+  r.perIdleEcho = await idleCost(ports.echo, await readFree(), readFree);
+  if (opts.web) r.perIdleHttp = await idleCost(ports.http, await readFree(), readFree);
   const payload = Buffer.alloc(64);
   for (let i = 0; i < 64; i++) payload[i] = (i * 7) & 255;
   let errors = 0;
-  const N = 1000;
+  const N = opts.sessions;
   for (let i = 0; i < N; i++) {
     try {
       const k = i % 3;
@@ -179,13 +234,17 @@ async function measure(target: string, ports: Ports, readFree: () => Promise<num
   } catch (e) {
     r.note = "echo throughput: " + String(e);
   }
+  if (opts.web) {
+    await sleep(1000);
+    r.web = await measureWeb(ports.http, readFree);
+  }
   return r;
 }
 
 async function simTarget(): Promise<Result> {
   const { startSimulator } = await import("../simulator/index.ts");
   const stateDir = mkdtempSync(join(tmpdir(), "bench-sim-"));
-  const sim = await startSimulator({ board: "sim", ports: "ephemeral", stateDir, build: true });
+  const sim = await startSimulator({ board: "sim", ports: "ephemeral", stateDir, build: true, storageManifests: ["dist/web/manifest.json"] });
   try {
     const readFree = async (): Promise<number> => {
       const c = await LineConn.open(sim.ports.line);
@@ -198,69 +257,75 @@ async function simTarget(): Promise<Result> {
         await sleep(300);
       }
     };
-    return await measure("sim (simulator memory model; STATUS free, with the measuring client)", sim.ports, readFree);
+    return await measure("sim (simulator memory model; STATUS free, with the measuring client)", sim.ports, readFree, { web: true, sessions: 1000 });
   } finally {
     await sim.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
-async function linuxTarget(bin: string, bundleFile: string, label: string): Promise<Result> {
-  const writer = process.env.ESPRUINO_WRITER ?? join(dirname(bin), "espruino");
-  const dir = mkdtempSync(join(tmpdir(), "bench-linux-"));
-  const bundle = resolve(bundleFile);
-  const w = spawnSync(writer, ["-e", `require("Storage").write(".bootcde", require("fs").readFileSync(${JSON.stringify(bundle)})); quit();`], { cwd: dir, input: "", timeout: 20000 });
-  if (w.status === null || !existsSync(join(dir, "espruino.flash"))) return { target: "linux", ok: false, note: `could not write .bootcde with ${writer}` };
-  const child: ChildProcess = spawn(bin, ["-e", ""], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString("latin1")));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString("latin1")));
-  let seq = 0;
-  const readFree = async (): Promise<number> => {
-    const tag = "MEM" + ++seq + "=";
-    child.stdin!.write(`\x10print("${tag}"+process.memory().free)\n`);
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const m = new RegExp(tag + "(\\d+)").exec(out);
-      if (m) return Number(m[1]);
-      if (Date.now() > deadline) throw new Error("no answer from the console");
-      await sleep(50);
-    }
-  };
+async function linuxTarget(bin: string, entry: string, label: string, web: boolean): Promise<Result> {
+  const file = join(mkdtempSync(join(tmpdir(), "bench-build-")), "bundle.js");
+  const bytes = await buildEntry(entry, file);
+  const target = `linux ${label}: ${entry} (${bytes} B) booted from Storage on ${bin}`;
+  const b = await bootFromStorage(bin, file, storageFiles());
   try {
-    await sleep(2000);
-    if (/OUT OF MEMORY|ASSERT|EXITING/.test(out)) {
-      const lines = out.split(/\r?\n/).filter((l) => /MEMORY|ASSERT|EXITING/.test(l)).slice(0, 4);
-      return { target: `linux ${label} (${bin})`, ok: false, note: "the bundle does not boot in 1600 variables: " + lines.join(" | ") };
+    if (/OUT OF MEMORY|ASSERT/.test(b.out())) {
+      const lines = b.out().split(/\r?\n/).filter((l) => /MEMORY|ASSERT|EXITING/.test(l)).slice(0, 4);
+      return { target, ok: false, note: "the bundle does not boot: " + lines.join(" | ") };
     }
-    return await measure(`linux ${label} (${bin}, booted from Storage .bootcde; console process.memory().free)`, { line: 4444, echo: 8007 }, readFree);
+    const r = await measure(target, { line: 4444, echo: 8007, http: 8080 }, b.free, { web, sessions: 1000 });
+    const problems = b.out().split(/\r?\n/).filter((l) => /OUT OF MEMORY|ASSERT|refused/.test(l));
+    if (problems.length > 0) r.note = (r.note ? r.note + "; " : "") + `console: ${problems.length} line(s) like ${JSON.stringify(problems[0].replace(/[^\x20-\x7e]/g, "").slice(0, 90))}`;
+    return r;
   } catch (e) {
-    return { target: `linux ${label} (${bin})`, ok: false, note: String(e) + " | console: " + out.slice(-300).replace(/[^\x20-\x7e]/g, "") };
+    return { target, ok: false, note: String(e).slice(0, 200) + " | console: " + b.out().slice(-300).replace(/[^\x20-\x7e]/g, "") };
   } finally {
-    child.kill();
-    rmSync(dir, { recursive: true, force: true });
+    b.stop();
   }
 }
 
 function markdown(results: Result[], machine: string): string {
+  const v = (x: number | undefined) => (x === undefined ? "-" : String(x));
   const row = (r: Result) =>
-    `| ${r.target} | ${r.ok ? "yes" + (r.note ? " (" + r.note + ")" : "") : "no: " + r.note} | ${r.freeIdle ?? "-"} | ${r.perIdleConnection ?? "-"} | ${r.freeAfterSessions ?? "-"}${r.sessions ? ` (${r.sessionErrors} errors in ${r.sessions})` : ""} | ${r.echoKBps ?? "-"} |`;
+    `| ${r.target} | ${r.ok ? "yes" : "no"}${r.note ? ": " + r.note.replace(/\|/g, "/") : ""}${r.refused ? "; " + r.refused : ""} | ${v(r.freeIdle)} | ${v(r.perIdleConnection)} / ${v(r.perIdleEcho)} / ${v(r.perIdleHttp)} | ${v(r.freeAfterSessions)}${r.sessions ? ` (${r.sessionErrors} errors in ${r.sessions})` : ""} | ${v(r.echoKBps)} |`;
+  const webRows: string[] = [];
+  for (const r of results) {
+    if (!r.web) continue;
+    const w = r.web;
+    const pages = (w.pages ?? []).map((p) => `${p.path} ${p.bytes} B (${p.status.replace(/^HTTP\/1\.1 /, "")})`).join("; ");
+    webRows.push(`| ${r.target} | ${v(w.requestsPerSecond)} (${v(w.requestErrors)} errors) | ${pages} | ${v(w.freeBefore)} / ${v(w.freeAfter)} |`);
+  }
   return [
-    "# Network services benchmark",
+    "# Network services and web server benchmark",
     "",
-    "Generated by `npx tsx scripts/bench-services.ts`; do not edit by hand.",
+    "Generated by `npx tsx scripts/bench-services.ts`; do not edit by hand. docs/MEMORY.md explains",
+    "where the variables go and how to measure them (`npx tsx scripts/measure-memory.ts --steps`).",
     "",
     `Machine: ${machine}. Date: ${new Date().toISOString()}.`,
     "",
-    "Method: free variables with every service up and idle; the cost of each idle line connection",
-    "(3 held open, the difference divided by 3); free variables after 1,000 mixed sessions (line:",
-    "greeting, READ, STATUS, QUIT; echo TCP: 64 bytes; echo UDP: one datagram), 2 s after the last;",
-    "echo throughput over loopback with at most 1 KB in flight. Aims (issue 4): at least 1250 of",
-    "1600 free, 30 variables or fewer per idle connection, back within 20 after the sessions.",
+    "Method: free variables with every service up and idle; the cost of each idle connection",
+    "(3 held open, the difference divided by 3: line / echo / HTTP before its request); free",
+    "variables after 1,000 mixed sessions (line: greeting, READ, STATUS, QUIT; echo TCP: 64 bytes;",
+    "echo UDP: one datagram), 2 s after the last; echo throughput over loopback with at most 1 KB in",
+    "flight. Aims (issue 4): at least 1250 of 1600 free, 30 variables or fewer per idle connection,",
+    "back within 20 after the sessions. On the real interpreter a service's code is loaded for its",
+    "first client and dropped after its last (docs/MEMORY.md), so the first connection of each",
+    "kind pays for the service's code: the per-connection figure includes a third of it.",
     "",
-    "| target | measured | free idle | vars per idle connection | free after sessions | echo KB/s |",
+    "| target | measured | free idle | vars per idle connection (line / echo / HTTP) | free after sessions | echo KB/s |",
     "|---|---|---|---|---|---|",
     ...results.map(row),
+    "",
+    "## Web server (issue 5)",
+    "",
+    "Bytes of each page as a browser gets it (head and body, gzip accepted); requests per second",
+    "for sequential `GET /api/status` on one connection each, over 3 s; free variables before and",
+    "after.",
+    "",
+    "| target | requests/s | bytes per page | free before / after |",
+    "|---|---|---|---|",
+    ...webRows,
     "",
   ].join("\n");
 }
@@ -272,14 +337,13 @@ async function main(): Promise<void> {
   } catch (e) {
     results.push({ target: "sim", ok: false, note: String(e) });
   }
-  const bin = process.env.ESPRUINO_BIN;
+  const bin = process.env.ESPRUINO_BIN ?? (existsSync(DEFAULT_BIN) ? DEFAULT_BIN : undefined);
   if (bin) {
-    results.push(await linuxTarget(bin, "dist/linux.js", "full bundle"));
-    const only = join(mkdtempSync(join(tmpdir(), "bench-build-")), "linux-services-only.js");
-    await buildServicesOnly(only);
-    results.push(await linuxTarget(bin, only, "services only, no web server"));
-  }
-  else results.push({ target: "linux", ok: false, note: "ESPRUINO_BIN is not set: the real interpreter was not measured" });
+    results.push(await linuxTarget(bin, "firmware/main/linux.ts", "full firmware", true));
+    results.push(await linuxTarget(bin, "firmware/main/linux-services-only.ts", "services only, no web server", false));
+    const large = process.env.ESPRUINO_BIN_LARGE ?? join(dirname(bin), "espruino");
+    if (existsSync(large) && large !== bin) results.push(await linuxTarget(large, "firmware/main/linux.ts", "full firmware, default variables", true));
+  } else results.push({ target: "linux", ok: false, note: "ESPRUINO_BIN is not set: the real interpreter was not measured" });
   const machine = `${cpus()[0]?.model ?? "?"} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
   mkdirSync("bench-results", { recursive: true });
   mkdirSync("docs/benchmarks", { recursive: true });

@@ -7,7 +7,8 @@ import { load as loadFetch } from "lazy:fetch";
 import { load as loadPush } from "lazy:push";
 import type { Datagrams, Log, Net, Timers } from "../platform/types.ts";
 import type { HttpUrl } from "../../lib/http-url.ts";
-import type { Auth, Device, SocketBudget } from "../services/contracts.ts";
+import { TokenAuth } from "../services/auth.ts";
+import type { Device, SocketBudget } from "../services/contracts.ts";
 import type { FetchService } from "../services/fetch-service.ts";
 import { LINE_IDLE_MS, LineServer, type Fetch, type Push } from "../services/line-server.ts";
 import type { UdpPush } from "../services/udp-push.ts";
@@ -16,7 +17,7 @@ export interface LineParts {
   net: Net;
   log: Log;
   device: Device;
-  auth: Auth;
+  token: string | null;
   timers: Timers;
   udp: Datagrams;
 }
@@ -54,7 +55,7 @@ export function createLine(p: LineParts, budget: SocketBudget): LineServer {
     log: p.log,
     device: p.device,
     budget: budget,
-    auth: p.auth,
+    auth: new TokenAuth(p.token),
     timers: p.timers,
     push: pushPort,
     fetch: fetchPort,
