@@ -92,7 +92,7 @@ export function createRollupOptions(opts) {
                 ecma: 2015,
                 module: false,
                 toplevel: false,
-                compress: { passes: 3, inline: 3, keep_fargs: false, hoist_funs: false, hoist_vars: false, unsafe_arrows: false, arrows: true },
+                compress: { passes: 2, hoist_funs: false, hoist_vars: false, unsafe_arrows: false, arrows: true },
                 mangle: {
                   reserved: ESPRUINO_RESERVED_NAMES,
                   properties: { regex: /_$/, reserved: ESPRUINO_PROPS },

@@ -18,12 +18,12 @@ import { load as loadEcho } from "lazy:echo";
 import { load as loadLine } from "lazy:line";
 import { load as loadWeb } from "lazy:web";
 import { consoleLog, registerConsoleFunction } from "./platform/console.ts";
-import { collectGarbage, freeVars, totalVars } from "./platform/memory.ts";
+import { freeVars, totalVars } from "./platform/memory.ts";
 import { createNet } from "./platform/net.ts";
 import { createPins } from "./platform/pins.ts";
 import { timers, uptimeMs } from "./platform/timers.ts";
 import { readToken } from "./platform/token-store.ts";
-import type { Datagrams, Log, Net, Socket, Timers } from "./platform/types.ts";
+import type { Datagrams, Log, Net, Timers } from "./platform/types.ts";
 import { startWifi } from "./platform/wifi.ts";
 import type { Device, History, SocketBudget } from "./services/contracts.ts";
 import { createDevice } from "./services/device.ts";
@@ -49,16 +49,18 @@ export interface Core {
   udp: Datagrams;
 }
 
+/**
+ * Free variables each lazy service needs to load and serve its first client, measured on the
+ * 1600-variable interpreter (docs/MEMORY.md), plus the low-memory guard's tenth.
+ */
+const NEED_ECHO = 260 + VARS_TOTAL / 10;
+const NEED_LINE = 520 + 120 + VARS_TOTAL / 10; // module and first client, then a command's working set
+const NEED_HTTP = 800 + VARS_TOTAL / 10;
+
 /** Listens on `port` and hands each client to the lazy service. */
-function listen<S extends LoadedService>(core: Core, port: number, what: string, make: (budget: SocketBudget) => S): LazyService<S> {
-  const l = new LazyService<S>(core.budget, make, collectGarbage);
-  core.net.listen(port, function (s: Socket) {
-    try {
-      l.accept(s);
-    } catch (e) {
-      core.log(what + ": accept failed: " + e);
-    }
-  });
+function listen<S extends LoadedService>(core: Core, port: number, what: string, need: number, make: (budget: SocketBudget) => S): LazyService<S> {
+  const l = new LazyService<S>(core.budget, what, need, make);
+  core.net.listen(port, l.accept.bind(l));
   return l;
 }
 
@@ -81,11 +83,11 @@ export function startCore(): Core {
   const history = new Sampler(device, log);
   history.start(timers);
   const core: Core = { device: device, history: history, budget: budget, token: token, net: net, timers: timers, log: log, udp: startUdpEcho(net, PORT_ECHO, log) };
-  listen(core, PORT_ECHO, "echo", function (b: SocketBudget) {
+  listen(core, PORT_ECHO, "echo", NEED_ECHO, function (b: SocketBudget) {
     const m = loadEcho();
     return new m.EchoTcp({ net: net, port: 0, log: log, budget: b, timers: timers, clock: uptimeMs, idleMs: m.ECHO_IDLE_MS });
   });
-  const line = listen<LineServer>(core, PORT_LINE, "line", function (b: SocketBudget) {
+  const line = listen<LineServer>(core, PORT_LINE, "line", NEED_LINE, function (b: SocketBudget) {
     return loadLine().createLine(core, b);
   });
   registerConsoleFunction("say", function (text: string) {
@@ -97,7 +99,7 @@ export function startCore(): Core {
 
 export function startApp(): void {
   const core = startCore();
-  listen(core, PORT_HTTP, "http", function (b: SocketBudget) {
+  listen(core, PORT_HTTP, "http", NEED_HTTP, function (b: SocketBudget) {
     const m = loadWeb();
     return m.createWebHandler({
       net: core.net, port: PORT_HTTP, device: core.device, history: core.history, budget: b, auth: new m.TokenAuth(core.token),

@@ -17,3 +17,6 @@ declare module "lazy:push" {
 declare module "lazy:fetch" {
   export function load(): typeof import("./lazy/fetch.ts");
 }
+declare module "lazy:line-cmd" {
+  export function load(): typeof import("./lazy/line-cmd.ts");
+}

@@ -1,8 +1,10 @@
 /*
  * Lazy module `lazy:line` (rollup.config.js, docs/MEMORY.md): the line protocol. app.ts loads it
- * for the first line client and drops it when the last has gone and no UDP push runs. UDP push
- * and FETCH are lazy modules of their own, loaded by the first command that needs them.
+ * for the first line client and drops it when the last has gone and no UDP push runs. The
+ * commands are a lazy module loaded for each line (lazy:line-cmd); UDP push and FETCH are lazy
+ * modules loaded by the first command that needs them.
  */
+import { load as loadCommands } from "lazy:line-cmd";
 import { load as loadFetch } from "lazy:fetch";
 import { load as loadPush } from "lazy:push";
 import type { Datagrams, Log, Net, Timers } from "../platform/types.ts";
@@ -60,5 +62,8 @@ export function createLine(p: LineParts, budget: SocketBudget): LineServer {
     push: pushPort,
     fetch: fetchPort,
     idleMs: LINE_IDLE_MS,
+    commands: function () {
+      return loadCommands().runLine;
+    },
   });
 }

@@ -3,10 +3,14 @@
  * each socket to accept(); the first one loads the service with `make`, which gets this object as
  * its socket budget, so every socket the service acquires and releases is counted. When the count
  * is back to 0 and the service is not busy (a UDP push keeps the line service), it is dropped and
- * Espruino frees its functions and objects. One class for every such service: its methods exist
- * once, each instance is a handful of variables.
+ * Espruino frees its functions and objects. A client that arrives when fewer than `need`
+ * variables are free is refused without loading anything (loading would run the interpreter out
+ * of memory, which Espruino may not survive): `ERR EBUSY` on the line protocol, 503 on HTTP.
+ * One class for every such service: its methods exist once, each instance is a few variables.
  */
 import type { SocketBudget } from "./contracts.ts";
+import { consoleLog } from "../platform/console.ts";
+import { collectGarbage, freeVars } from "../platform/memory.ts";
 import type { Socket } from "../platform/types.ts";
 
 export interface LoadedService {
@@ -21,21 +25,40 @@ export class LazyService<S extends LoadedService> implements SocketBudget {
   private n_: number;
   private b_: SocketBudget;
   private make_: (budget: SocketBudget) => S;
-  private gc_: () => void;
+  private name_: string;
+  private need_: number;
 
-  /** `gc` runs after each load: the parse leaves garbage that would mislead the low-memory guard. */
-  constructor(budget: SocketBudget, make: (budget: SocketBudget) => S, gc: () => void) {
+  /** `name` is "line", "echo" or "http"; `need` the free variables loading and a first client take. */
+  constructor(budget: SocketBudget, name: string, need: number, make: (budget: SocketBudget) => S) {
     this.svc_ = null;
     this.n_ = 0;
     this.b_ = budget;
     this.make_ = make;
-    this.gc_ = gc;
+    this.name_ = name;
+    this.need_ = need;
   }
 
+  /** The listener's callback (bound to this object: a bound function keeps no scope alive). */
   accept(s: Socket): void {
+    try {
+      this.accept_(s);
+    } catch (e) {
+      consoleLog(this.name_ + ": accept failed: " + e);
+    }
+  }
+
+  private accept_(s: Socket): void {
     if (this.svc_ === null) {
+      // The parse of a module leaves garbage that would mislead both checks: collect it first.
+      collectGarbage();
+      if (freeVars() < this.need_) {
+        consoleLog(this.name_ + ": refused, too little memory to load");
+        const n = this.name_;
+        s.end(n === "http" ? "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" : n === "line" ? "ERR EBUSY low memory\r\n" : "");
+        return;
+      }
       this.svc_ = this.make_(this);
-      this.gc_();
+      collectGarbage();
     }
     this.svc_.accept(s);
     this.drop_();

@@ -12,11 +12,8 @@
  * Socket listeners are shared functions that find their client through the socket (`this`),
  * so an idle connection costs its socket, one client object and four listener slots.
  */
-import { parseCommand } from "../../lib/command-parser.ts";
-import type { Command } from "../../lib/command-parser.ts";
 import { LineFramer } from "../../lib/line-framer.ts";
-import { CSV_HEADER, encodeSampleCsv } from "../../lib/sample-csv.ts";
-import { formatStatus } from "../../lib/status-line.ts";
+import { encodeSampleCsv } from "../../lib/sample-csv.ts";
 import type { Auth, Device, SocketBudget } from "./contracts.ts";
 import { ConnList } from "./conn-list.ts";
 import type { HttpUrl } from "../../lib/http-url.ts";
@@ -30,15 +27,6 @@ export const STREAM_HOLD = 256;
 export const LINE_IDLE_MS = 300000;
 const SWEEP_MS = 5000;
 
-const HELP =
-  "# commands (keywords in any case):\r\n" +
-  "# HELP | STATUS | READ | QUIT\r\n" +
-  "# LED ON|OFF|TOGGLE\r\n" +
-  "# STREAM [ms 50..60000] | STOP\r\n" +
-  "# UDP <ipv4> <port> [ms] | UDP OFF\r\n" +
-  "# FETCH http://host[:port]/path\r\n" +
-  "# AUTH <token>\r\n";
-
 export interface LineOptions {
   net: Net;
   port: number;
@@ -50,6 +38,11 @@ export interface LineOptions {
   push: Push;
   fetch: Fetch;
   idleMs: number;
+  /**
+   * Gives the function that runs one line (line-commands.ts, runLine). The firmware loads it
+   * for each line from a lazy module and drops it after (docs/MEMORY.md); tests pass runLine.
+   */
+  commands: () => (c: Client, line: string) => void;
 }
 
 /** The device's UDP push (udp-push.ts, or a stand-in that loads it on first use). */
@@ -71,7 +64,8 @@ function peerOf(s: Socket): string {
   return s.remoteAddress ? s.remoteAddress : "?";
 }
 
-class Client extends LineFramer {
+/** One line client; line-commands.ts runs its commands. */
+export class Client extends LineFramer {
   s_: Socket;
   o_: LineOptions;
   srv_: LineServer;
@@ -163,25 +157,9 @@ class Client extends LineFramer {
     this.push(d, function (err: string | null, line: string) {
       if (self.cl_) return;
       if (err !== null) self.send_("ERR " + err + " line over " + LINE_MAX + " bytes");
-      else self.line_(line);
+      // The command code is loaded for this line (o_.commands) and dropped after.
+      else self.o_.commands()(self, line);
     });
-  }
-
-  line_(line: string): void {
-    const c = parseCommand(line);
-    if (c === null) return;
-    if (c.cmd === "ERR") {
-      this.log_("ERR " + c.code);
-      this.send_("ERR " + c.code + " " + c.msg);
-      return;
-    }
-    this.log_(c.cmd === "AUTH" ? "AUTH ***" : line);
-    try {
-      this.exec_(c);
-    } catch (e) {
-      this.o_.log("line: " + c.cmd + " failed: " + e);
-      this.send_("ERR EBUSY internal error");
-    }
   }
 
   tick_(): void {
@@ -194,62 +172,21 @@ class Client extends LineFramer {
     this.send_(encodeSampleCsv(takeSample(this.o_.device, seq)));
   }
 
-  exec_(c: Command): void {
+  /** Starts (or restarts) this client's stream every `ms`; the timer's function lives here, not in the command code. */
+  stream_(ms: number): void {
+    this.stop_();
+    if (this.cl_) return;
+    this.sq_ = 0;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+    const self = this;
     const o = this.o_;
-    const d = o.device;
-    if (c.cmd === "ERR") return;
-    if (c.cmd === "HELP") return this.send_(HELP + "OK");
-    if (c.cmd === "STATUS") {
-      return this.send_(
-        formatStatus({ uptime: d.uptimeMs(), free: d.freeVars(), led: d.led(), clients: d.clients(), ip: d.ip(), rssi: d.rssi(), wifi: d.wifiState(), dropped: this.dr_ }),
-      );
-    }
-    if (c.cmd === "READ") return this.send_("OK " + encodeSampleCsv(takeSample(d, ++this.rq_)));
-    if (c.cmd === "STOP") {
-      this.stop_();
-      return this.send_("OK stream=off");
-    }
-    if (c.cmd === "QUIT") {
-      this.send_("OK bye");
-      return this.end_();
-    }
-    if (c.cmd === "AUTH") {
-      this.au_ = o.auth.check(c.token);
-      return this.send_(this.au_ ? "OK auth" : "ERR EAUTH wrong token");
-    }
-    const guarded = c.cmd === "LED" || c.cmd === "UDP" || c.cmd === "UDPOFF" || c.cmd === "FETCH";
-    if (guarded && o.auth.required() && !this.au_) return this.send_("ERR EAUTH send AUTH <token> first");
-    if (c.cmd === "LED") {
-      const on = c.mode === "ON" ? true : c.mode === "OFF" ? false : d.led() === 0;
-      return this.send_("OK led=" + d.setLed(on));
-    }
-    if (c.cmd === "UDPOFF") return this.send_(o.push.off());
-    if (d.lowMemory()) return this.send_("ERR EBUSY low memory");
-    if (c.cmd === "STREAM") {
-      this.stop_();
-      this.sq_ = 0;
-      this.send_("OK stream=" + c.ms);
-      this.send_(CSV_HEADER);
-      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
-      const self = this;
-      this.st_ = o.timers.setInterval(function () {
-        try {
-          self.tick_();
-        } catch (e) {
-          o.log("line: stream failed: " + e);
-        }
-      }, c.ms);
-      return;
-    }
-    if (c.cmd === "UDP") return this.send_(o.push.set(c.ip, c.port, c.ms));
-    if (c.cmd === "FETCH") {
-      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
-      const self = this;
-      return o.fetch.start(c.url, function (line: string) {
-        self.log_(line);
-        self.send_(line);
-      });
-    }
+    this.st_ = o.timers.setInterval(function () {
+      try {
+        self.tick_();
+      } catch (e) {
+        o.log("line: stream failed: " + e);
+      }
+    }, ms);
   }
 }
 

@@ -4,6 +4,7 @@ import { decodeSampleCsv } from "../../../lib/sample-csv.ts";
 import { decodeFrame } from "../../../lib/sample-frame.ts";
 import { TokenAuth } from "../../../firmware/services/auth.ts";
 import { FetchService } from "../../../firmware/services/fetch-service.ts";
+import { runLine } from "../../../firmware/services/line-commands.ts";
 import { LineServer, MAX_UNSENT } from "../../../firmware/services/line-server.ts";
 import { UdpPush } from "../../../firmware/services/udp-push.ts";
 import { FakeHttp, FakeNet, FakeSocket, FakeUdp, rig } from "./fakes.ts";
@@ -19,7 +20,7 @@ function start(token: string | null = null) {
   const log = (l: string) => logs.push(l);
   const push = new UdpPush(udp, r.device, r.timers, log);
   const fetch = new FetchService(http, r.budget, r.timers, log, 10000, 65536);
-  const server = new LineServer({ net, port: PORT, log, device: r.device, budget: r.budget, auth: new TokenAuth(token), timers: r.timers, push, fetch, idleMs: 300000 });
+  const server = new LineServer({ net, port: PORT, log, device: r.device, budget: r.budget, auth: new TokenAuth(token), timers: r.timers, push, fetch, idleMs: 300000, commands: () => runLine });
   const connect = (): FakeSocket => net.connect(PORT);
   return { ...r, net, udp, http, logs, server, connect };
 }
