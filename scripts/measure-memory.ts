@@ -174,7 +174,7 @@ async function main(): Promise<void> {
       await sleep(500);
       await row("after GET of every page");
     }
-    const tail = b.out().replace(/\x1b\[J/g, "").replace(/[^\x20-\x7e\n]/g, "");
+    const tail = b.out().split("\u001b[J").join("").replace(/[^ -~\n]/g, "");
     if (/ASSERT|MEMORY|Uncaught|ERROR/.test(tail)) process.stdout.write("console:\n" + tail.slice(-1500) + "\n");
   } finally {
     if (argv.includes("--keep")) process.stdout.write(`kept ${b.dir}\n`);
