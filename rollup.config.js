@@ -50,12 +50,15 @@ function lazyModules(makePlugins) {
 }
 
 /**
- * @param {{ board: string, boardModule: string, minify?: boolean }} opts
+ * @param {{ board: string, boardModule: string, minify?: boolean, sourcePlugins?: import("rollup").Plugin[] }} opts
+ *   `sourcePlugins` run first on the sources of the bundle and of every lazy module (tests use
+ *   them to build a deliberately broken firmware).
  * @returns {{ input: import("rollup").InputOptions, output: import("rollup").OutputOptions }}
  */
 export function createRollupOptions(opts) {
   const virtualId = "\0board-config";
   const plugins = () => [
+    ...(opts.sourcePlugins ?? []),
     {
       name: "board-config",
       resolveId: (id) => (id === "board-config" ? virtualId : null),

@@ -45,8 +45,8 @@ async function buildBroken(outFile: string): Promise<void> {
       return out === code ? null : { code: out, map: null };
     },
   };
-  const o = createRollupOptions({ board: "sim", boardModule: boardModuleSource(loadBoard("sim"), firmwareVersion()) });
-  const bundle = await rollup({ ...o.input, plugins: [breaker, ...(o.input.plugins as Plugin[])] });
+  const o = createRollupOptions({ board: "sim", boardModule: boardModuleSource(loadBoard("sim"), firmwareVersion()), sourcePlugins: [breaker] });
+  const bundle = await rollup(o.input);
   const { output } = await bundle.generate(o.output);
   await bundle.close();
   assert.equal(applied.size, PATCHES.length, `patches applied to ${[...applied].join(", ")} only`);
