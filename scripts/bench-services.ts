@@ -190,8 +190,9 @@ async function measureWeb(port: number, readFree: () => Promise<number>): Promis
   return w;
 }
 
-async function measure(target: string, ports: Ports, readFree: () => Promise<number>, opts: { web: boolean; sessions: number }): Promise<Result> {
-  const r: Result = { target, ok: true };
+async function measure(target: string, ports: Ports, readFree: () => Promise<number>, opts: { web: boolean; sessions: number; webFirst?: boolean; into?: Result }): Promise<Result> {
+  // `into` keeps what was measured when a later step fails.
+  const r: Result = opts.into ?? { target, ok: true };
   await sleep(1500);
   r.freeIdle = await readFree();
   const held: LineConn[] = [];
@@ -210,6 +211,7 @@ async function measure(target: string, ports: Ports, readFree: () => Promise<num
   await sleep(1500);
   r.perIdleEcho = await idleCost(ports.echo, await readFree(), readFree);
   if (opts.web) r.perIdleHttp = await idleCost(ports.http, await readFree(), readFree);
+  if (opts.web && opts.webFirst) r.web = await measureWeb(ports.http, readFree);
   const payload = Buffer.alloc(64);
   for (let i = 0; i < 64; i++) payload[i] = (i * 7) & 255;
   let errors = 0;
@@ -254,7 +256,7 @@ async function measure(target: string, ports: Ports, readFree: () => Promise<num
   } catch (e) {
     r.note = (r.note ? r.note + "; " : "") + "echo throughput: " + String(e);
   }
-  if (opts.web) {
+  if (opts.web && !opts.webFirst) {
     await sleep(1000);
     r.web = await measureWeb(ports.http, readFree);
   }
@@ -284,22 +286,23 @@ async function simTarget(): Promise<Result> {
   }
 }
 
-async function linuxTarget(bin: string, entry: string, label: string, web: boolean): Promise<Result> {
+async function linuxTarget(bin: string, entry: string, label: string, web: boolean, webFirst = false): Promise<Result> {
   const file = join(mkdtempSync(join(tmpdir(), "bench-build-")), "bundle.js");
   const bytes = await buildEntry(entry, file);
   const target = `linux ${label}: ${entry} (${bytes} B) booted from Storage on ${bin}`;
   const b = await bootFromStorage(bin, file, storageFiles());
+  const partial: Result = { target, ok: true };
   try {
     if (/OUT OF MEMORY|ASSERT/.test(b.out())) {
       const lines = b.out().split(/\r?\n/).filter((l) => /MEMORY|ASSERT|EXITING/.test(l)).slice(0, 4);
       return { target, ok: false, note: "the bundle does not boot: " + lines.join(" | ") };
     }
-    const r = await measure(target, { line: 4444, echo: 8007, http: 8080 }, b.free, { web, sessions: 1000 });
+    const r = await measure(target, { line: 4444, echo: 8007, http: 8080 }, b.free, { web, sessions: 1000, webFirst, into: partial });
     const problems = b.out().split(/\r?\n/).filter((l) => /OUT OF MEMORY|ASSERT|refused/.test(l));
     if (problems.length > 0) r.note = (r.note ? r.note + "; " : "") + `console: ${problems.length} line(s) like ${JSON.stringify(problems[0].replace(/[^\x20-\x7e]/g, "").slice(0, 90))}`;
     return r;
   } catch (e) {
-    return { target, ok: false, note: String(e).slice(0, 200) + " | console: " + b.out().slice(-300).replace(/[^\x20-\x7e]/g, "") };
+    return { ...partial, target, ok: false, note: String(e).slice(0, 120) + " / console: " + b.out().slice(-300).replace(/[^\x20-\x7e]/g, "") };
   } finally {
     b.stop();
   }
@@ -308,7 +311,7 @@ async function linuxTarget(bin: string, entry: string, label: string, web: boole
 function markdown(results: Result[], machine: string): string {
   const v = (x: number | undefined) => (x === undefined ? "-" : String(x));
   const row = (r: Result) =>
-    `| ${r.target} | ${r.ok ? "yes" : "no"}${r.note ? ": " + r.note.replace(/\|/g, "/") : ""}${r.refused ? "; " + r.refused : ""} | ${v(r.freeIdle)} | ${v(r.perIdleConnection)} / ${v(r.perIdleEcho)} / ${v(r.perIdleHttp)} | ${v(r.freeAfterSessions)}${r.sessions ? ` (${r.sessionErrors} errors in ${r.sessions})` : ""} | ${v(r.echoKBps)} |`;
+    `| ${r.target} | ${r.ok ? "yes" : "no"}${r.note ? ": " + r.note.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, 240) : ""}${r.refused ? "; " + r.refused : ""} | ${v(r.freeIdle)} | ${v(r.perIdleConnection)} / ${v(r.perIdleEcho)} / ${v(r.perIdleHttp)} | ${v(r.freeAfterSessions)}${r.sessions ? ` (${r.sessionErrors} errors in ${r.sessions})` : ""} | ${v(r.echoKBps)} |`;
   const webRows: string[] = [];
   for (const r of results) {
     if (!r.web) continue;
@@ -362,7 +365,7 @@ async function main(): Promise<void> {
     results.push(await linuxTarget(bin, "firmware/main/linux.ts", "full firmware", true));
     results.push(await linuxTarget(bin, "firmware/main/linux-services-only.ts", "services only, no web server", false));
     const large = process.env.ESPRUINO_BIN_LARGE ?? join(dirname(bin), "espruino");
-    if (existsSync(large) && large !== bin) results.push(await linuxTarget(large, "firmware/main/linux.ts", "full firmware, default variables", true));
+    if (existsSync(large) && large !== bin) results.push(await linuxTarget(large, "firmware/main/linux.ts", "full firmware, default variables (web measured before the sessions)", true, true));
   } else results.push({ target: "linux", ok: false, note: "ESPRUINO_BIN is not set: the real interpreter was not measured" });
   const machine = `${cpus()[0]?.model ?? "?"} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
   mkdirSync("bench-results", { recursive: true });

@@ -85,6 +85,11 @@ export async function bootFromStorage(bin: string, bundleFile: string, extra: Ar
     }
   };
   await sleep(1500);
+  if (/Socket bind failed|Unable to create socket/.test(out)) {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error("a port of the linux board (4444, 8007, 8080) is in use: another interpreter is running");
+  }
   return {
     dir,
     child,
