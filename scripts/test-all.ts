@@ -94,7 +94,7 @@ const run = (s: string): boolean => only === undefined || only === s;
 if (run("typecheck")) stage("typecheck", process.execPath, ["--import", "tsx", "scripts/typecheck.ts"]);
 if (run("lint")) stage("lint", process.execPath, ["node_modules/eslint/bin/eslint.js", "."]);
 if (run("build")) stage("build", process.execPath, ["--import", "tsx", "scripts/build.ts"]);
-if (run("tests") || run("unit")) nodeTests(findTests("test"));
+if (run("tests")) nodeTests(findTests("test"));
 
 if (failures.length > 0) process.stdout.write(`\nFailed: ${failures.join(", ")}\n`);
 if (!process.env.ESPRUINO_BIN) {
