@@ -43,11 +43,6 @@ export class SampleRing {
     return this.size_;
   }
 
-  /** The seq of the newest sample (0 when empty). */
-  lastSeq(): number {
-    return this.seq_;
-  }
-
   /** The sample `age` places back from the newest (0: the newest), or null. */
   get(age: number): Sample | null {
     if (age < 0 || age >= this.size_) return null;

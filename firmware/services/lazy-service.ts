@@ -41,27 +41,23 @@ export class LazyService<S extends LoadedService> implements SocketBudget {
   /** The listener's callback (bound to this object: a bound function keeps no scope alive). */
   accept(s: Socket): void {
     try {
-      this.accept_(s);
+      if (this.svc_ === null) {
+        // The parse of a module leaves garbage that would mislead both checks: collect it first.
+        collectGarbage();
+        if (freeVars() < this.need_) {
+          const n = this.name_;
+          consoleLog(n + ": refused, too little memory to load");
+          s.end(n === "http" ? "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" : n === "line" ? "ERR EBUSY low memory\r\n" : "");
+          return;
+        }
+        this.svc_ = this.make_(this);
+        collectGarbage();
+      }
+      this.svc_.accept(s);
+      this.release(true);
     } catch (e) {
       consoleLog(this.name_ + ": accept failed: " + e);
     }
-  }
-
-  private accept_(s: Socket): void {
-    if (this.svc_ === null) {
-      // The parse of a module leaves garbage that would mislead both checks: collect it first.
-      collectGarbage();
-      if (freeVars() < this.need_) {
-        consoleLog(this.name_ + ": refused, too little memory to load");
-        const n = this.name_;
-        s.end(n === "http" ? "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" : n === "line" ? "ERR EBUSY low memory\r\n" : "");
-        return;
-      }
-      this.svc_ = this.make_(this);
-      collectGarbage();
-    }
-    this.svc_.accept(s);
-    this.drop_();
   }
 
   acquire(): boolean {
@@ -70,20 +66,22 @@ export class LazyService<S extends LoadedService> implements SocketBudget {
     return ok;
   }
 
-  release(): void {
-    this.b_.release();
-    this.n_--;
-    this.drop_();
+  /**
+   * Gives a socket back (`check`: only see whether the service can be dropped, as accept() does
+   * after handing a socket over); drops the service when it has no sockets and is not busy.
+   */
+  release(check?: boolean): void {
+    if (!check) {
+      this.b_.release();
+      this.n_--;
+    }
+    const v = this.svc_;
+    if (this.n_ > 0 || (v !== null && v.busy && v.busy())) return;
+    this.n_ = 0;
+    this.svc_ = null;
   }
 
   inUse(): number {
     return this.b_.inUse();
-  }
-
-  private drop_(): void {
-    const s = this.svc_;
-    if (this.n_ > 0 || (s !== null && s.busy && s.busy())) return;
-    this.n_ = 0;
-    this.svc_ = null;
   }
 }

@@ -15,16 +15,16 @@ export function takeSample(d: Device, seq: number): Sample {
   return { seq: seq, ms: d.uptimeMs(), a0: d.readA0(), free: d.freeVars(), led: d.led() };
 }
 
-export class Sampler implements History {
+/** The ring itself (one object, and its forEach and size serve History directly: no wrappers). */
+export class Sampler extends SampleRing implements History {
   private d_: Device;
-  private ring_: SampleRing;
   private subs_: Array<(s: Sample) => void>;
   private log_: Log;
 
   constructor(device: Device, log: Log) {
+    super(HISTORY_SIZE);
     this.d_ = device;
     this.log_ = log;
-    this.ring_ = new SampleRing(HISTORY_SIZE);
     this.subs_ = [];
   }
 
@@ -37,10 +37,10 @@ export class Sampler implements History {
   /** Takes one sample now (the interval calls this once a second). */
   tick(): void {
     const d = this.d_;
-    this.ring_.push(d.uptimeMs(), d.readA0(), d.freeVars(), d.led());
+    this.push(d.uptimeMs(), d.readA0(), d.freeVars(), d.led());
     const subs = this.subs_;
     if (subs.length === 0) return;
-    const s = this.ring_.get(0) as Sample;
+    const s = this.get(0) as Sample;
     for (let i = 0; i < subs.length; i++) {
       try {
         subs[i](s);
@@ -48,14 +48,6 @@ export class Sampler implements History {
         this.log_("sampler: subscriber failed: " + e);
       }
     }
-  }
-
-  forEach(cb: (s: Sample) => void): void {
-    this.ring_.forEach(cb);
-  }
-
-  size(): number {
-    return this.ring_.size();
   }
 
   subscribe(cb: (s: Sample) => void): () => void {

@@ -32,9 +32,4 @@ export class Budget implements SocketBudget {
   inUse(): number {
     return this.used_;
   }
-
-  /** How many more can be acquired now. */
-  spare(): number {
-    return this.total_ - 1 - this.fixed_ - this.used_;
-  }
 }
