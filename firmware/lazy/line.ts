@@ -8,12 +8,9 @@ import { load as loadCommands } from "lazy:line-cmd";
 import { load as loadFetch } from "lazy:fetch";
 import { load as loadPush } from "lazy:push";
 import type { Datagrams, Log, Net, Timers } from "../platform/types.ts";
-import type { HttpUrl } from "../../lib/http-url.ts";
 import { TokenAuth } from "../services/auth.ts";
 import type { Device, SocketBudget } from "../services/contracts.ts";
-import type { FetchService } from "../services/fetch-service.ts";
-import { LINE_IDLE_MS, LineServer, type Fetch, type Push } from "../services/line-server.ts";
-import type { UdpPush } from "../services/udp-push.ts";
+import { LINE_IDLE_MS, LineServer } from "../services/line-server.ts";
 
 export interface LineParts {
   net: Net;
@@ -26,31 +23,6 @@ export interface LineParts {
 
 /** The line server without its listening socket (port 0): the caller hands it each socket. */
 export function createLine(p: LineParts, budget: SocketBudget): LineServer {
-  let push: UdpPush | null = null;
-  let fetch: FetchService | null = null;
-  const pushPort: Push = {
-    set(ip: string, port: number, ms: number): string {
-      if (push === null) push = new (loadPush().UdpPush)(p.udp, p.device, p.timers, p.log);
-      return push.set(ip, port, ms);
-    },
-    off(): string {
-      const r = push === null ? "OK udp=off" : push.off();
-      push = null;
-      return r;
-    },
-    active(): boolean {
-      return push !== null && push.active();
-    },
-  };
-  const fetchPort: Fetch = {
-    start(url: HttpUrl, reply: (line: string) => void): void {
-      if (fetch === null) {
-        const m = loadFetch();
-        fetch = new m.FetchService(m.httpGetter, budget, p.timers, p.log, m.FETCH_TIMEOUT_MS, m.FETCH_MAX_BYTES);
-      }
-      fetch.start(url, reply);
-    },
-  };
   return new LineServer({
     net: p.net,
     port: 0,
@@ -59,8 +31,13 @@ export function createLine(p: LineParts, budget: SocketBudget): LineServer {
     budget: budget,
     auth: new TokenAuth(p.token),
     timers: p.timers,
-    push: pushPort,
-    fetch: fetchPort,
+    push: function () {
+      return new (loadPush().UdpPush)(p.udp, p.device, p.timers, p.log);
+    },
+    fetch: function () {
+      const m = loadFetch();
+      return new m.FetchService(m.httpGetter, budget, p.timers, p.log, m.FETCH_TIMEOUT_MS, m.FETCH_MAX_BYTES);
+    },
     idleMs: LINE_IDLE_MS,
     commands: function () {
       return loadCommands().runLine;

@@ -2,30 +2,47 @@
  * The line protocol on port 4444 (SPEC.md, "Line protocol"; docs/PROTOCOL.md): greeting, every
  * command, per-client STREAM, the device's UDP push, FETCH, AUTH, QUIT.
  *
- * Limits: a line is at most 128 bytes (E2BIG, the connection lives on); the framer holds at most
+ * Limits: a line is at most 128 bytes (E2BIG, the connection lives on); a client holds at most
  * one partial line. Replies not yet drained are counted; a client that lets them pass
  * MAX_UNSENT bytes is closed. Telemetry never blocks: a sample due while more than STREAM_HOLD
  * bytes are undrained is dropped and counted (`dropped` in STATUS), its seq is used up, so the
- * gap shows. A client quiet for `idleMs` and not streaming is closed. The one client too many
- * for the socket budget, or any new client while memory is low, gets `ERR EBUSY` and a close.
- * Every handler catches and logs its exceptions; the other clients and services go on.
- * Socket listeners are shared functions that find their client through the socket (`this`),
- * so an idle connection costs its socket, one client object and four listener slots.
+ * gap shows. A client quiet for `idleMs` and not streaming is closed (a sweep every SWEEP_MS runs
+ * while there are clients). The one client too many for the socket budget, or any new client
+ * while memory is low, gets `ERR EBUSY` and a close. Every handler catches and logs its
+ * exceptions; the other clients and services go on.
+ *
+ * Memory (docs/MEMORY.md, rule 7): a function costs RAM while the module is loaded, whatever its
+ * size, so a client is a plain object of fields (its framer state included) and everything done
+ * to a client goes through one dispatcher, LineServer.x_(client, op, arg). Socket listeners are
+ * shared functions that find their client through the socket (`this`).
  */
-import { LineFramer } from "../../lib/line-framer.ts";
+import { frameLines } from "../../lib/line-framer.ts";
 import { encodeSampleCsv } from "../../lib/sample-csv.ts";
 import type { Auth, Device, SocketBudget } from "./contracts.ts";
-import { ConnList } from "./conn-list.ts";
 import type { HttpUrl } from "../../lib/http-url.ts";
 import { takeSample } from "./sampler.ts";
 import { heldBytes } from "../platform/socket-held.ts";
-import type { Closable, Log, Net, Socket, SocketError, Timers } from "../platform/types.ts";
+import type { Log, Net, Socket, SocketError, Timers } from "../platform/types.ts";
 
 export const LINE_MAX = 128;
 export const MAX_UNSENT = 1024;
 export const STREAM_HOLD = 256;
 export const LINE_IDLE_MS = 300000;
 const SWEEP_MS = 5000;
+
+/** The dispatcher's operations (LineServer.x_). */
+export const SEND = 0;
+export const END = 1;
+export const STOP = 2;
+export const STREAM = 3;
+export const LOG = 4;
+const GONE = 5;
+const TICK = 6;
+const DATA = 7;
+const SWEEP = 8;
+
+/** The function that runs one complete line (line-commands.ts, runLine). */
+export type RunLine = (srv: LineServer, c: Client, line: string) => void;
 
 export interface LineOptions {
   net: Net;
@@ -35,169 +52,55 @@ export interface LineOptions {
   budget: SocketBudget;
   auth: Auth;
   timers: Timers;
-  push: Push;
-  fetch: Fetch;
+  /** Gives the device's UDP push (udp-push.ts); called by the first UDP command (the firmware loads it then). */
+  push: () => Push;
+  /** Gives FETCH (fetch-service.ts); called by the first FETCH. */
+  fetch: () => Fetch;
   idleMs: number;
   /**
    * Gives the function that runs one line (line-commands.ts, runLine). The firmware loads it
    * for each line from a lazy module and drops it after (docs/MEMORY.md); tests pass runLine.
    */
-  commands: () => (c: Client, line: string) => void;
+  commands: () => RunLine;
 }
 
-/** The device's UDP push (udp-push.ts, or a stand-in that loads it on first use). */
+/** The device's UDP push (udp-push.ts). */
 export interface Push {
   set(ip: string, port: number, ms: number): string;
   off(): string;
   active(): boolean;
 }
 
-/** FETCH (fetch-service.ts, or a stand-in that loads it on first use): `reply` gets one line. */
+/** FETCH (fetch-service.ts): `reply` gets one line. */
 export interface Fetch {
   start(url: HttpUrl, reply: (line: string) => void): void;
 }
 
-type LineSocket = Socket & { c_?: Client };
-
-/** The peer's address for logs, where the platform gives one. */
-function peerOf(s: Socket): string {
-  return s.remoteAddress ? s.remoteAddress : "?";
-}
-
-/** One line client; line-commands.ts runs its commands. */
-export class Client extends LineFramer {
+/** One line client: fields only (the dispatcher does the work). */
+export interface Client {
   s_: Socket;
-  o_: LineOptions;
-  srv_: LineServer;
+  /** Uptime of the last byte received. */
   la_: number;
+  /** Bytes written and not known to be drained. */
   un_: number;
+  /** Stream samples dropped. */
   dr_: number;
+  /** Stream and READ sequence numbers. */
   sq_: number;
   rq_: number;
+  /** Stream timer, 0: none. */
   st_: number;
   au_: boolean;
   cl_: boolean;
-
-  constructor(s: Socket, srv: LineServer) {
-    super(LINE_MAX);
-    this.s_ = s;
-    this.srv_ = srv;
-    this.o_ = srv.o_;
-    this.la_ = this.o_.device.uptimeMs();
-    this.un_ = 0;
-    this.dr_ = 0;
-    this.sq_ = 0;
-    this.rq_ = 0;
-    this.st_ = 0;
-    this.au_ = false;
-    this.cl_ = false;
-  }
-
-  busy_(): boolean {
-    return this.st_ !== 0;
-  }
-
-  idle_(): void {
-    this.log_("idle timeout");
-    this.send_("# idle timeout");
-    this.end_();
-  }
-
-  log_(what: string): void {
-    this.o_.log("line " + peerOf(this.s_) + ": " + what);
-  }
-
-  /** Writes one line; closes the client instead when it has not read MAX_UNSENT bytes. */
-  send_(line: string): void {
-    if (this.cl_) return;
-    const n = line.length + 2;
-    this.un_ += n;
-    if (this.un_ > MAX_UNSENT) this.un_ = heldBytes(this.s_, this.un_ - n) + n;
-    if (this.un_ > MAX_UNSENT) {
-      this.log_("not reading, closed");
-      this.end_();
-      return;
-    }
-    try {
-      this.s_.write(line + "\r\n");
-    } catch (e) {
-      this.gone_();
-    }
-  }
-
-  end_(): void {
-    if (this.cl_) return;
-    this.stop_();
-    try {
-      this.s_.end();
-    } catch (e) {
-      this.gone_();
-    }
-  }
-
-  /** The connection is gone: free what it held. Runs once. */
-  gone_(): void {
-    if (this.cl_) return;
-    this.cl_ = true;
-    this.stop_();
-    this.srv_.conns_.remove(this);
-    this.o_.budget.release();
-    this.log_("disconnect");
-  }
-
-  stop_(): void {
-    if (this.st_ !== 0) this.o_.timers.clearInterval(this.st_);
-    this.st_ = 0;
-  }
-
-  data_(d: string): void {
-    this.la_ = this.o_.device.uptimeMs();
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
-    const self = this;
-    this.push(d, function (err: string | null, line: string) {
-      if (self.cl_) return;
-      if (err !== null) self.send_("ERR " + err + " line over " + LINE_MAX + " bytes");
-      // The command code is loaded for this line (o_.commands) and dropped after.
-      else self.o_.commands()(self, line);
-    });
-  }
-
-  tick_(): void {
-    const seq = ++this.sq_;
-    if (this.un_ > STREAM_HOLD) this.un_ = heldBytes(this.s_, this.un_);
-    if (this.un_ > STREAM_HOLD) {
-      this.dr_++;
-      return;
-    }
-    this.send_(encodeSampleCsv(takeSample(this.o_.device, seq)));
-  }
-
-  /** Starts (or restarts) this client's stream every `ms`; the timer's function lives here, not in the command code. */
-  stream_(ms: number): void {
-    this.stop_();
-    if (this.cl_) return;
-    this.sq_ = 0;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
-    const self = this;
-    const o = this.o_;
-    this.st_ = o.timers.setInterval(function () {
-      try {
-        self.tick_();
-      } catch (e) {
-        o.log("line: stream failed: " + e);
-      }
-    }, ms);
-  }
+  /** Framer state (lib/line-framer.ts). */
+  b_: string;
+  k_: boolean;
 }
 
+type LineSocket = Socket & { c_?: Client; v_?: LineServer };
+
 function onData(this: LineSocket, d: string): void {
-  const c = this.c_;
-  if (!c) return;
-  try {
-    c.data_(d);
-  } catch (e) {
-    c.o_.log("line: data failed: " + e);
-  }
+  if (this.c_ && this.v_) this.v_.x_(this.c_, DATA, d);
 }
 
 function onDrain(this: LineSocket): void {
@@ -205,57 +108,72 @@ function onDrain(this: LineSocket): void {
 }
 
 function onClose(this: LineSocket): void {
-  if (this.c_) this.c_.gone_();
+  if (this.c_ && this.v_) this.v_.x_(this.c_, GONE, 0);
 }
 
 function onError(this: LineSocket, e: SocketError): void {
-  if (this.c_) this.c_.log_("socket error " + e.code);
+  if (this.c_ && this.v_) this.v_.x_(this.c_, LOG, "socket error " + e.code);
 }
 
 export class LineServer {
   o_: LineOptions;
-  conns_: ConnList<Client>;
-  private srv_: Closable | null;
+  /** The connected clients. */
+  l_: Client[];
+  /** The idle sweep's timer, 0: none. */
+  w_: number;
+  /** UDP push and FETCH, once a command has needed them. */
+  pu_: Push | null;
+  fe_: Fetch | null;
 
   /** Listens on `o.port`; with port 0 it does not, and the caller hands each socket to accept(). */
   constructor(o: LineOptions) {
     this.o_ = o;
-    this.conns_ = new ConnList<Client>(o.timers, o.device.uptimeMs, o.idleMs, SWEEP_MS);
-    this.srv_ = null;
+    this.l_ = [];
+    this.w_ = 0;
+    this.pu_ = null;
+    this.fe_ = null;
     if (o.port === 0) return;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
-    this.srv_ = o.net.listen(o.port, function (s: Socket) {
-      try {
-        self.accept(s);
-      } catch (e) {
-        o.log("line: accept failed: " + e);
-      }
+    o.net.listen(o.port, function (s: Socket) {
+      self.accept(s);
     });
   }
 
   /** True while the server must stay loaded without clients: a UDP push is running. */
   busy(): boolean {
-    return this.o_.push.active();
+    return this.pu_ !== null && this.pu_.active();
   }
 
   accept(s: Socket): void {
     const o = this.o_;
-    const why = o.device.lowMemory() ? "low memory" : !o.budget.acquire() ? "no socket" : "";
-    if (why !== "") {
-      o.log("line " + peerOf(s) + ": refused, " + why);
-      s.end("ERR EBUSY " + why + "\r\n");
-      return;
+    try {
+      const why = o.device.lowMemory() ? "low memory" : !o.budget.acquire() ? "no socket" : "";
+      if (why !== "") {
+        o.log("line " + (s.remoteAddress ? s.remoteAddress : "?") + ": refused, " + why);
+        s.end("ERR EBUSY " + why + "\r\n");
+        return;
+      }
+      const c: Client = { s_: s, la_: o.device.uptimeMs(), un_: 0, dr_: 0, sq_: 0, rq_: 0, st_: 0, au_: false, cl_: false, b_: "", k_: false };
+      (s as LineSocket).c_ = c;
+      (s as LineSocket).v_ = this;
+      s.on("data", onData);
+      s.on("drain", onDrain);
+      s.on("close", onClose);
+      s.on("error", onError);
+      this.l_.push(c);
+      if (this.w_ === 0) {
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+        const self = this;
+        this.w_ = o.timers.setInterval(function () {
+          self.x_(c, SWEEP, 0);
+        }, SWEEP_MS);
+      }
+      this.x_(c, LOG, "connect");
+      this.x_(c, SEND, "# " + o.device.name + " " + o.device.version + " ready");
+    } catch (e) {
+      o.log("line: accept failed: " + e);
     }
-    const c = new Client(s, this);
-    (s as LineSocket).c_ = c;
-    s.on("data", onData);
-    s.on("drain", onDrain);
-    s.on("close", onClose);
-    s.on("error", onError);
-    this.conns_.add(c);
-    c.log_("connect");
-    c.send_("# " + o.device.name + " " + o.device.version + " ready");
   }
 
   /** Sends `# say: <text>` to every line client; returns how many got it. */
@@ -265,18 +183,96 @@ export class LineServer {
       const ch = text.charCodeAt(i);
       t += ch < 32 || ch === 127 ? " " : text.charAt(i);
     }
-    const l = this.conns_.list;
-    for (let i = 0; i < l.length; i++) l[i].send_("# say: " + t);
+    const l = this.l_;
+    for (let i = 0; i < l.length; i++) this.x_(l[i], SEND, "# say: " + t);
     return l.length;
   }
 
-  clients(): number {
-    return this.conns_.list.length;
-  }
-
-  close(): void {
-    if (this.srv_ !== null) this.srv_.close();
-    const l = this.conns_.list.slice();
-    for (let i = 0; i < l.length; i++) l[i].end_();
+  /**
+   * Does `op` to client `c`: SEND a line (`a`; closes the client instead when it has not read
+   * MAX_UNSENT bytes), END it, STOP its stream, STREAM every `a` ms, LOG `a`; and, inside this
+   * file, GONE (the connection is gone: free what it held, once), TICK (one stream sample),
+   * DATA (bytes `a` received) and SWEEP (close idle clients; `c` is unused).
+   */
+  x_(c: Client, op: number, a: string | number): void {
+    const o = this.o_;
+    try {
+      if (op === LOG) {
+        o.log("line " + (c.s_.remoteAddress ? c.s_.remoteAddress : "?") + ": " + a);
+      } else if (op === SEND) {
+        if (c.cl_) return;
+        const line = a as string;
+        const n = line.length + 2;
+        c.un_ += n;
+        if (c.un_ > MAX_UNSENT) c.un_ = heldBytes(c.s_, c.un_ - n) + n;
+        if (c.un_ > MAX_UNSENT) {
+          this.x_(c, LOG, "not reading, closed");
+          this.x_(c, END, 0);
+          return;
+        }
+        try {
+          c.s_.write(line + "\r\n");
+        } catch (e) {
+          this.x_(c, GONE, 0);
+        }
+      } else if (op === TICK) {
+        const seq = ++c.sq_;
+        if (c.un_ > STREAM_HOLD) c.un_ = heldBytes(c.s_, c.un_);
+        if (c.un_ > STREAM_HOLD) c.dr_++;
+        else this.x_(c, SEND, encodeSampleCsv(takeSample(o.device, seq)));
+      } else if (op === DATA) {
+        c.la_ = o.device.uptimeMs();
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+        const self = this;
+        frameLines(c, LINE_MAX, a as string, function (err: string | null, line: string) {
+          if (c.cl_) return;
+          if (err !== null) self.x_(c, SEND, "ERR " + err + " line over " + LINE_MAX + " bytes");
+          // The command code is loaded for this line (o_.commands) and dropped after.
+          else o.commands()(self, c, line);
+        });
+      } else if (op === SWEEP) {
+        const now = o.device.uptimeMs();
+        const l = this.l_.slice();
+        for (let i = 0; i < l.length; i++) {
+          if (l[i].st_ === 0 && now - l[i].la_ > o.idleMs) {
+            this.x_(l[i], LOG, "idle timeout");
+            this.x_(l[i], SEND, "# idle timeout");
+            this.x_(l[i], END, 0);
+          }
+        }
+      } else {
+        // STOP, END, GONE, STREAM: each stops the stream first.
+        if (op !== STOP && op !== STREAM && c.cl_) return;
+        if (c.st_ !== 0) o.timers.clearInterval(c.st_);
+        c.st_ = 0;
+        if (op === END) {
+          try {
+            c.s_.end();
+          } catch (e) {
+            this.x_(c, GONE, 0);
+          }
+        } else if (op === GONE) {
+          c.cl_ = true;
+          const l = this.l_;
+          const i = l.indexOf(c);
+          if (i >= 0) l.splice(i, 1);
+          if (l.length === 0 && this.w_ !== 0) {
+            o.timers.clearInterval(this.w_);
+            this.w_ = 0;
+          }
+          o.budget.release();
+          this.x_(c, LOG, "disconnect");
+        } else if (op === STREAM && !c.cl_) {
+          c.sq_ = 0;
+          // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+          const self = this;
+          c.st_ = o.timers.setInterval(function () {
+            self.x_(c, TICK, 0);
+          }, a as number);
+        }
+      }
+    } catch (e) {
+      o.log("line: " + op + " failed: " + e);
+    }
   }
 }

@@ -20,7 +20,7 @@ function start(token: string | null = null) {
   const log = (l: string) => logs.push(l);
   const push = new UdpPush(udp, r.device, r.timers, log);
   const fetch = new FetchService(http, r.budget, r.timers, log, 10000, 65536);
-  const server = new LineServer({ net, port: PORT, log, device: r.device, budget: r.budget, auth: new TokenAuth(token), timers: r.timers, push, fetch, idleMs: 300000, commands: () => runLine });
+  const server = new LineServer({ net, port: PORT, log, device: r.device, budget: r.budget, auth: new TokenAuth(token), timers: r.timers, push: () => push, fetch: () => fetch, idleMs: 300000, commands: () => runLine });
   const connect = (): FakeSocket => net.connect(PORT);
   return { ...r, net, udp, http, logs, server, connect };
 }
