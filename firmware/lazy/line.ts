@@ -10,7 +10,7 @@ import { load as loadPush } from "lazy:push";
 import type { Datagrams, Log, Net, Timers } from "../platform/types.ts";
 import { TokenAuth } from "../services/auth.ts";
 import type { Device, SocketBudget } from "../services/contracts.ts";
-import { LINE_IDLE_MS, LineServer } from "../services/line-server.ts";
+import { LINE_CLIENT_VARS, LINE_IDLE_MS, LineServer } from "../services/line-server.ts";
 
 export interface LineParts {
   net: Net;
@@ -39,6 +39,7 @@ export function createLine(p: LineParts, budget: SocketBudget): LineServer {
       return new m.FetchService(m.httpGetter, budget, p.timers, p.log, m.FETCH_TIMEOUT_MS, m.FETCH_MAX_BYTES);
     },
     idleMs: LINE_IDLE_MS,
+    clientVars: LINE_CLIENT_VARS,
     commands: function () {
       return loadCommands().runLine;
     },

@@ -28,6 +28,8 @@ export const LINE_MAX = 128;
 export const MAX_UNSENT = 1024;
 export const STREAM_HOLD = 256;
 export const LINE_IDLE_MS = 300000;
+/** LineOptions.clientVars in the firmware: 160 (the guard on 1600 variables) + 250 measured (docs/MEMORY.md). */
+export const LINE_CLIENT_VARS = 410;
 const SWEEP_MS = 5000;
 
 /** The dispatcher's operations (LineServer.x_). */
@@ -57,6 +59,11 @@ export interface LineOptions {
   /** Gives FETCH (fetch-service.ts); called by the first FETCH. */
   fetch: () => Fetch;
   idleMs: number;
+  /**
+   * Free variables a new client needs besides the low-memory guard (its own state, its replies
+   * not yet sent and one command's working set); fewer and it is refused (`ERR EBUSY low memory`).
+   */
+  clientVars?: number;
   /**
    * Gives the function that runs one line (line-commands.ts, runLine). The firmware loads it
    * for each line from a lazy module and drops it after (docs/MEMORY.md); tests pass runLine.
@@ -148,7 +155,8 @@ export class LineServer {
   accept(s: Socket): void {
     const o = this.o_;
     try {
-      const why = o.device.lowMemory() ? "low memory" : !o.budget.acquire() ? "no socket" : "";
+      const low = o.device.lowMemory() || (o.clientVars !== undefined && o.device.freeVars() < o.clientVars);
+      const why = low ? "low memory" : !o.budget.acquire() ? "no socket" : "";
       if (why !== "") {
         o.log("line " + (s.remoteAddress ? s.remoteAddress : "?") + ": refused, " + why);
         s.end("ERR EBUSY " + why + "\r\n");

@@ -347,6 +347,20 @@ test("under low memory a new client is refused with ERR EBUSY and STREAM is refu
   assert.match(ask(s, "STREAM\n")[0], /^ERR EBUSY low memory/);
 });
 
+test("a new client is refused with ERR EBUSY low memory when fewer than clientVars are free", () => {
+  const r = rig();
+  const net = new FakeNet();
+  const log = () => {};
+  const server = new LineServer({ net, port: PORT, log, device: r.device, budget: r.budget, auth: new TokenAuth(null), timers: r.timers, push: () => new UdpPush(new FakeUdp(), r.device, r.timers, log), fetch: () => new FetchService(new FakeHttp(), r.budget, r.timers, log, 10000, 65536), idleMs: 300000, clientVars: 410, commands: () => runLine });
+  r.free.v = 420;
+  assert.deepEqual(net.connect(PORT).lines(), ["# espruino-test 9.9.9 ready"]);
+  r.free.v = 400;
+  const late = net.connect(PORT);
+  assert.equal(late.out, "ERR EBUSY low memory\r\n");
+  assert.equal(late.ended, true);
+  assert.equal(server.say("x"), 1);
+});
+
 test("an exception in a command is logged, answered, and the server goes on", () => {
   const t = start();
   const s = t.connect();
