@@ -5,8 +5,8 @@
  *
  * Targets:
  *   sim    dist/sim.js in the simulator (ephemeral ports); memory is the simulator's model.
- *   linux  Espruino's Linux interpreter: ESPRUINO_BIN (default /work/espruino-bin/espruino-1600
- *          when it exists, built with the ESP8266's 1600 variables), and ESPRUINO_BIN_LARGE (default
+ *   linux  Espruino's Linux interpreter: ESPRUINO_BIN (a build with the ESP8266's 1600
+ *          variables; the linux targets are skipped when it is unset), and ESPRUINO_BIN_LARGE (default
  *          the `espruino` beside it) for the figures a 1600-variable build cannot give. The bundle
  *          and the web files are written to Storage and booted with `-e ""` as a deploy would
  *          (scripts/measure-memory.ts), then measured through the console on stdin:
@@ -24,7 +24,7 @@ import { connect, type Socket } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { LineConn } from "../test/helpers/line-conn.ts";
-import { bootFromStorage, buildEntry, DEFAULT_BIN, exchange, storageFiles } from "./measure-memory.ts";
+import { bootFromStorage, buildEntry, exchange, storageFiles } from "./measure-memory.ts";
 
 interface Ports {
   line: number;
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
   } catch (e) {
     results.push({ target: "sim", ok: false, note: String(e) });
   }
-  const bin = process.env.ESPRUINO_BIN ?? (existsSync(DEFAULT_BIN) ? DEFAULT_BIN : undefined);
+  const bin = process.env.ESPRUINO_BIN;
   if (bin) {
     results.push(await linuxTarget(bin, "firmware/main/linux.ts", "full firmware", true));
     results.push(await linuxTarget(bin, "firmware/main/linux-services-only.ts", "services only, no web server", false));

@@ -1,7 +1,7 @@
 /*
  * `npx tsx scripts/measure-memory.ts [--entry firmware/main/linux.ts] [--eval "expr"]...
  *  [--steps] [--keep]`: measures where the variables go on Espruino's real Linux interpreter
- * (ESPRUINO_BIN, default /work/espruino-bin/espruino-1600, built with the ESP8266's 1600).
+ * (ESPRUINO_BIN, a build with the ESP8266's 1600 variables; see the README).
  *
  * Builds the linux board (the given entry), writes the bundle as `.bootcde` and the Storage
  * modules of dist/linux-modules.json and dist/web/manifest.json beside it, in a fresh temporary
@@ -25,7 +25,6 @@ import { firmwareVersion } from "./build.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export const DEFAULT_BIN = "/work/espruino-bin/espruino-1600";
 
 /** Storage files a deploy writes beside the bundle: {name, file} from the manifests that exist. */
 export function storageFiles(): Array<{ name: string; file: string }> {
@@ -144,7 +143,11 @@ async function main(): Promise<void> {
     if (a === "--eval") evals.push(argv[i + 1]);
   });
   const entry = opt("--entry") ?? "firmware/main/linux.ts";
-  const bin = process.env.ESPRUINO_BIN ?? DEFAULT_BIN;
+  const bin = process.env.ESPRUINO_BIN;
+  if (!bin) {
+    process.stderr.write("measure-memory: set ESPRUINO_BIN to Espruino's Linux interpreter built with 1600 variables (README)\n");
+    process.exit(2);
+  }
   const file = join(mkdtempSync(join(tmpdir(), "measure-build-")), "bundle.js");
   const bytes = await buildEntry(entry, file);
   const extra = storageFiles();
