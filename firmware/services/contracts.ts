@@ -5,14 +5,10 @@
  * interfaces only, so each side can be tested with a fake of the other.
  */
 
-/** One sample (SPEC.md): seq numbers a stream's samples from 1; a0 is 0..1023; led is 0 or 1. */
-export interface Sample {
-  seq: number;
-  ms: number;
-  a0: number;
-  free: number;
-  led: number;
-}
+import type { Sample } from "../../lib/sample.ts";
+
+/** One sample (SPEC.md), the record lib/ codecs and the ring share. */
+export type { Sample };
 
 export type WifiState = "up" | "connecting" | "ap" | "down";
 
