@@ -2,9 +2,9 @@
  * Bytes a socket still holds to send. Espruino keeps them in the socket's `dSnd` string (a
  * plain property, libs/network/socketserver.c), which it empties as chunks go out; its `drain`
  * only fires when that buffer is empty at the end of a send, which a steady two-way flow may
- * never reach. So on Espruino (a socket with `sckt`) the exact figure is read from `dSnd`;
- * elsewhere (the simulator, fakes) the caller's count of bytes written since the last `drain`
- * is the best estimate.
+ * never reach. So on Espruino, and in the simulator, which models both properties (a socket
+ * with `sckt`), the exact figure is read from `dSnd`; elsewhere (unit-test fakes) the caller's
+ * count of bytes written since the last `drain` is the best estimate.
  */
 import type { Socket } from "./types.ts";
 
