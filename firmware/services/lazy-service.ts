@@ -47,7 +47,7 @@ export class LazyService<S extends LoadedService> implements SocketBudget {
         if (freeVars() < this.need_) {
           const n = this.name_;
           consoleLog(n + ": refused, too little memory to load");
-          s.end(n === "http" ? "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" : n === "line" ? "ERR EBUSY low memory\r\n" : "");
+          s.end(n === "http" ? "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" : n === "line" ? "ERR EBUSY low memory\r\n" : "");
           return;
         }
         this.svc_ = this.make_(this);
