@@ -67,14 +67,37 @@ export async function bootFromStorage(bin: string, bundleFile: string, extra: Ar
     .join("");
   const w = spawnSync(writer, ["-e", fs + writes + "quit();"], { cwd: dir, input: "", timeout: 30000 });
   if (w.status === null || !existsSync(join(dir, "espruino.flash"))) throw new Error(`could not write Storage with ${writer}`);
-  const child = spawn(bin, ["-e", ""], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+  // The console is asked over Espruino's telnet console (127.0.0.1:2323), not stdin: the Linux
+  // port reads stdin on a second thread that pushes into the event queue without a lock, and a
+  // question sent there now and then arrives garbled (`Execution Interrupted`, or
+  // `ASSERT(len <= 64)` at jsdevices.c:601). Telnet input is read on the interpreter's own
+  // thread. stdin stays an open pipe that is never written (at EOF the port reads junk).
+  const child = spawn(bin, ["--telnet", "-e", ""], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString("latin1")));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString("latin1")));
+  let consoleSocket: Socket | null = null;
+  const openConsole = async (): Promise<Socket> => {
+    for (let i = 0; i < 50; i++) {
+      const s = await new Promise<Socket | null>((res) => {
+        const c = connect(2323, "127.0.0.1", () => res(c));
+        c.on("error", () => res(null));
+      });
+      if (s) {
+        s.on("data", (d: Buffer) => (out += d.toString("latin1")));
+        s.on("error", () => {});
+        await sleep(200);
+        return s;
+      }
+      await sleep(100);
+    }
+    throw new Error("the interpreter's telnet console (127.0.0.1:2323) did not answer");
+  };
   let seq = 0;
   const ask = async (expr: string): Promise<string> => {
+    consoleSocket ??= await openConsole();
     const tag = "ANS" + ++seq + "=";
-    child.stdin!.write(`\x10print("${tag}"+(${expr})+"<")\n`);
+    consoleSocket.write(`\x10print("${tag}"+(${expr})+"<")\n`);
     const deadline = Date.now() + 5000;
     for (;;) {
       const m = new RegExp(tag + "([^<]*)<").exec(out);
@@ -87,7 +110,7 @@ export async function bootFromStorage(bin: string, bundleFile: string, extra: Ar
   if (/Socket bind failed|Unable to create socket/.test(out)) {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
-    throw new Error("a port of the linux board (4444, 8007, 8080) is in use: another interpreter is running");
+    throw new Error("a port of the linux board (4444, 8007, 8080) or its console (2323) is in use: another interpreter is running");
   }
   return {
     dir,
@@ -96,6 +119,7 @@ export async function bootFromStorage(bin: string, bundleFile: string, extra: Ar
     ask,
     free: async () => Number(await ask("process.memory().free")),
     stop: () => {
+      consoleSocket?.destroy();
       child.kill();
       rmSync(dir, { recursive: true, force: true });
     },
