@@ -1,57 +1,43 @@
 /*
- * A ring of the last `capacity` samples in typed arrays (no array of objects): uptime in a
- * Uint32Array (wraps after 49.7 days), a0 and free in Uint16Arrays, led in a Uint8Array. seq is
- * not stored: samples are numbered consecutively, so it follows from the newest one's number.
- * 60 samples hold 660 bytes of typed-array data.
+ * The ring of the last samples, as plain data and functions (no class: on Espruino every method
+ * is RAM for as long as its module lives, and the ring lives as long as the device). Uptime is a
+ * Uint32Array (wraps after 49.7 days), a0 and the LED share a Uint16Array (a0 in the low 10
+ * bits, the LED in bit 15), free variables a Uint16Array. seq is not stored per sample: samples
+ * are numbered consecutively from 1, so each follows from the newest one's number. 60 samples
+ * hold 480 bytes of typed-array data.
  */
 import type { Sample } from "./sample.ts";
 
-export class SampleRing {
-  private ms_: Uint32Array;
-  private a0_: Uint16Array;
-  private free_: Uint16Array;
-  private led_: Uint8Array;
-  private cap_: number;
-  private next_: number;
-  private size_: number;
-  private seq_: number;
+export interface Ring {
+  ms_: Uint32Array;
+  a0_: Uint16Array;
+  fr_: Uint16Array;
+  /** The newest sample's number; 0 before the first. */
+  seq_: number;
+}
 
-  constructor(capacity: number) {
-    this.cap_ = capacity;
-    this.ms_ = new Uint32Array(capacity);
-    this.a0_ = new Uint16Array(capacity);
-    this.free_ = new Uint16Array(capacity);
-    this.led_ = new Uint8Array(capacity);
-    this.next_ = 0;
-    this.size_ = 0;
-    this.seq_ = 0;
-  }
+export function createRing(capacity: number): Ring {
+  return { ms_: new Uint32Array(capacity), a0_: new Uint16Array(capacity), fr_: new Uint16Array(capacity), seq_: 0 };
+}
 
-  /** Stores a sample, dropping the oldest when full; returns its seq (1, 2, ...). */
-  push(ms: number, a0: number, free: number, led: number): number {
-    const i = this.next_;
-    this.ms_[i] = ms;
-    this.a0_[i] = a0;
-    this.free_[i] = free;
-    this.led_[i] = led;
-    this.next_ = (i + 1) % this.cap_;
-    if (this.size_ < this.cap_) this.size_++;
-    return ++this.seq_;
-  }
+/** Stores a sample, overwriting the oldest when full; returns its seq (1, 2, ...). */
+export function ringPush(r: Ring, ms: number, a0: number, free: number, led: number): number {
+  const i = r.seq_ % r.ms_.length;
+  r.ms_[i] = ms;
+  r.a0_[i] = (a0 & 0x3ff) | (led ? 0x8000 : 0);
+  r.fr_[i] = free;
+  return ++r.seq_;
+}
 
-  size(): number {
-    return this.size_;
-  }
+/** Number of samples held (0 to the capacity). */
+export function ringSize(r: Ring): number {
+  return Math.min(r.seq_, r.ms_.length);
+}
 
-  /** The sample `age` places back from the newest (0: the newest), or null. */
-  get(age: number): Sample | null {
-    if (age < 0 || age >= this.size_) return null;
-    const i = (this.next_ - 1 - age + this.cap_) % this.cap_;
-    return { seq: this.seq_ - age, ms: this.ms_[i], a0: this.a0_[i], free: this.free_[i], led: this.led_[i] };
-  }
-
-  /** Calls `cb` with each sample held, oldest first. */
-  forEach(cb: (s: Sample) => void): void {
-    for (let age = this.size_ - 1; age >= 0; age--) cb(this.get(age) as Sample);
-  }
+/** The sample `age` places back from the newest (0: the newest), or null. */
+export function ringGet(r: Ring, age: number): Sample | null {
+  if (age < 0 || age >= ringSize(r)) return null;
+  const i = (r.seq_ - 1 - age) % r.ms_.length;
+  const a = r.a0_[i];
+  return { seq: r.seq_ - age, ms: r.ms_[i], a0: a & 0x3ff, free: r.fr_[i], led: a >> 15 };
 }

@@ -1,42 +1,37 @@
 /*
- * Lazy module `lazy:line` (rollup.config.js, docs/MEMORY.md): the line protocol. app.ts loads it
- * for the first line client and drops it when the last has gone and no UDP push runs. The
- * commands are a lazy module loaded for each line (lazy:line-cmd); UDP push and FETCH are lazy
- * modules loaded by the first command that needs them.
+ * Lazy module `lazy:line` (rollup.config.js, docs/MEMORY.md): the line protocol. The resident
+ * core loads it for the first line client and drops it when the last has gone and no UDP push
+ * runs. The commands are a lazy module loaded for each line (lazy:line-cmd); UDP push and FETCH
+ * are lazy modules loaded by the first command that needs them. The control token is read from
+ * Storage when the module loads.
  */
 import { load as loadCommands } from "lazy:line-cmd";
 import { load as loadFetch } from "lazy:fetch";
 import { load as loadPush } from "lazy:push";
-import type { Datagrams, Log, Net, Timers } from "../platform/types.ts";
+import { consoleLog } from "../platform/console.ts";
+import { timers } from "../platform/timers.ts";
+import { readToken } from "../platform/token-store.ts";
+import type { Resident, ResidentService } from "../platform/types.ts";
 import { TokenAuth } from "../services/auth.ts";
-import type { Device, SocketBudget } from "../services/contracts.ts";
 import { LINE_CLIENT_VARS, LINE_IDLE_MS, LineServer } from "../services/line-server.ts";
+import { ResidentView } from "../services/resident-view.ts";
 
-export interface LineParts {
-  net: Net;
-  log: Log;
-  device: Device;
-  token: string | null;
-  timers: Timers;
-  udp: Datagrams;
-}
-
-/** The line server without its listening socket (port 0): the caller hands it each socket. */
-export function createLine(p: LineParts, budget: SocketBudget): LineServer {
-  return new LineServer({
-    net: p.net,
+/** The line protocol as service `k` of the core; `fixed` sockets are never for clients. */
+export function start(r: Resident, k: number, fixed: number): ResidentService {
+  const v = new ResidentView(r, k, fixed);
+  v.in_ = new LineServer({
     port: 0,
-    log: p.log,
-    device: p.device,
-    budget: budget,
-    auth: new TokenAuth(p.token),
-    timers: p.timers,
+    log: consoleLog,
+    device: v,
+    budget: v,
+    auth: new TokenAuth(readToken()),
+    timers: timers,
     push: function () {
-      return new (loadPush().UdpPush)(p.udp, p.device, p.timers, p.log);
+      return new (loadPush().UdpPush)(r.udp_, v, timers, consoleLog);
     },
     fetch: function () {
       const m = loadFetch();
-      return new m.FetchService(m.httpGetter, budget, p.timers, p.log, m.FETCH_TIMEOUT_MS, m.FETCH_MAX_BYTES);
+      return new m.FetchService(m.httpGetter, v, timers, consoleLog, m.FETCH_TIMEOUT_MS, m.FETCH_MAX_BYTES);
     },
     idleMs: LINE_IDLE_MS,
     clientVars: LINE_CLIENT_VARS,
@@ -44,4 +39,5 @@ export function createLine(p: LineParts, budget: SocketBudget): LineServer {
       return loadCommands().runLine;
     },
   });
+  return v;
 }

@@ -1,4 +1,4 @@
 /* Benchmark entry for the `linux` board: the network services without the web server (scripts/bench-services.ts). */
-import { startCore } from "../app.ts";
+import { startApp } from "../app.ts";
 
-startCore();
+startApp(false);

@@ -15,4 +15,14 @@ export const timers: Timers = {
 
 const BOOT = getTime();
 
+/**
+ * Milliseconds since this bundle's top level ran. In the resident core that is boot; a lazy
+ * module runs its own top level when it is loaded, so it reads the core's clock instead
+ * (uptimeSince with Resident.t0_).
+ */
 export const uptimeMs: Clock = () => Math.floor((getTime() - BOOT) * 1000);
+
+/** Milliseconds since `t0` (a getTime() reading, in seconds). */
+export function uptimeSince(t0: number): number {
+  return Math.floor((getTime() - t0) * 1000);
+}

@@ -4,6 +4,8 @@
  * Node: write() returns false and `drain` follows, data is a byte string, no destroy().
  */
 
+import type { Ring } from "../../lib/sample-ring.ts";
+
 export interface SocketError {
   code: number;
   message: string;
@@ -93,4 +95,37 @@ export interface StorageFiles {
 export interface WifiSetup {
   /** Joins the network and, once joined, saves it (Wifi.save) for the next boots. Never logs the password. */
   configure(ssid: string, password: string): void;
+}
+
+/**
+ * A service the resident core loads for its first client and drops after its last
+ * (platform/resident.ts, docs/MEMORY.md): the lazy module's view of the core
+ * (services/resident-view.ts) implements it.
+ */
+export interface ResidentService {
+  /** Takes an accepted socket (the service counts it, or refuses and ends it). */
+  accept(s: Socket): void;
+  /** Sockets the service holds; with none and not busy() the core lets it go. */
+  n_: number;
+  /** True while the service must stay loaded without clients (a UDP push runs). */
+  busy(): boolean;
+  /** A new sample is in the ring. */
+  tick_(): void;
+  /** The console's `say(text)`: the line protocol sends it to its clients; returns how many. */
+  say_(text: string): number;
+}
+
+/**
+ * What the device holds for its life (platform/resident.ts): the LED's state, the client sockets
+ * in use, the last 60 samples, the services loaded now (by index: echo, line, HTTP), the UDP
+ * socket (echo, and the UDP push sends from it) and the Wi-Fi state.
+ */
+export interface Resident extends Ring {
+  /** getTime() at boot (uptime is counted from it). */
+  t0_: number;
+  led_: number;
+  used_: number;
+  svc_: Array<ResidentService | null>;
+  udp_: Datagrams;
+  wifi_: "up" | "connecting" | "ap" | "down";
 }

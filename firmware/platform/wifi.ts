@@ -3,28 +3,27 @@
  * (`Wifi.restore()`, file `.wificfg`), reconnect after a loss with backoff (2 s doubling to 60 s),
  * and open the device's own access point (named after the device, open, 192.168.4.1) when no
  * network is saved or none has been reachable for 60 s; the station keeps trying meanwhile and
- * the AP closes once it is up again. Without the module (`linux`, `sim`, or `wifi: false`) the
- * network is simply up on 127.0.0.1. Credentials are never read or logged here.
+ * the AP closes once it is up again. The state lives in the resident core (Resident.wifi_); the
+ * event handlers are what the device holds of this file. Without the module (`linux`, `sim`, or
+ * `wifi: false`) the network is simply up on 127.0.0.1. Credentials are never read or logged here.
  */
-import type { Log, Timers, WifiLink } from "./types.ts";
+import { HAS_WIFI } from "board-config";
+import type { Resident } from "./types.ts";
 
 export const AP_AFTER_MS = 60000;
 const BACKOFF_MIN_MS = 2000;
 const BACKOFF_MAX_MS = 60000;
 
-function loopback(): WifiLink {
-  return { state: () => "up", ip: () => "127.0.0.1", rssi: () => null };
-}
-
-export function startWifi(hasWifi: boolean, apName: string, timers: Timers, log: Log): WifiLink {
-  if (!hasWifi) return loopback();
+/** Starts the radio on a board with Wifi: keeps `r.wifi_` up to date. */
+export function startWifi(r: Resident, apName: string): void {
   let w: EspWifi;
   try {
     w = require("Wifi");
   } catch (e) {
-    return loopback();
+    return;
   }
-  let st: "up" | "connecting" | "ap" | "down" = "connecting";
+  const log = print;
+  r.wifi_ = "connecting";
   let apOn = false;
   let backoff = BACKOFF_MIN_MS;
   let retry = 0;
@@ -32,7 +31,7 @@ export function startWifi(hasWifi: boolean, apName: string, timers: Timers, log:
   const openAp = (): void => {
     if (apOn) return;
     apOn = true;
-    if (st !== "up") st = "ap";
+    if (r.wifi_ !== "up") r.wifi_ = "ap";
     log("wifi: opening access point " + apName);
     w.startAP(apName, {}, (err) => {
       if (err) log("wifi: access point failed: " + err);
@@ -40,9 +39,9 @@ export function startWifi(hasWifi: boolean, apName: string, timers: Timers, log:
   };
   const armAp = (): void => {
     if (apTimer === 0) {
-      apTimer = timers.setTimeout(() => {
+      apTimer = setTimeout(() => {
         apTimer = 0;
-        if (st !== "up") openAp();
+        if (r.wifi_ !== "up") openAp();
       }, AP_AFTER_MS);
     }
   };
@@ -54,9 +53,9 @@ export function startWifi(hasWifi: boolean, apName: string, timers: Timers, log:
     }
   })();
   w.on("connected", () => {
-    st = "up";
+    r.wifi_ = "up";
     backoff = BACKOFF_MIN_MS;
-    if (apTimer !== 0) timers.clearTimeout(apTimer);
+    if (apTimer !== 0) clearTimeout(apTimer);
     apTimer = 0;
     log("wifi: up");
     if (apOn) {
@@ -65,13 +64,13 @@ export function startWifi(hasWifi: boolean, apName: string, timers: Timers, log:
     }
   });
   w.on("disconnected", () => {
-    if (st === "up") log("wifi: lost");
-    st = apOn ? "ap" : "connecting";
+    if (r.wifi_ === "up") log("wifi: lost");
+    r.wifi_ = apOn ? "ap" : "connecting";
     armAp();
     if (retry === 0) {
-      retry = timers.setTimeout(() => {
+      retry = setTimeout(() => {
         retry = 0;
-        if (st !== "up") w.restore();
+        if (r.wifi_ !== "up") w.restore();
       }, backoff);
       backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
     }
@@ -83,24 +82,27 @@ export function startWifi(hasWifi: boolean, apName: string, timers: Timers, log:
     w.restore();
     armAp();
   }
-  return {
-    state: () => st,
-    ip(): string {
-      try {
-        const info = st === "ap" ? w.getAPIP() : w.getIP();
-        return info && info.ip ? info.ip : "0.0.0.0";
-      } catch (e) {
-        return "0.0.0.0";
-      }
-    },
-    rssi(): number | null {
-      if (st !== "up") return null;
-      try {
-        const d = w.getDetails();
-        return typeof d.rssi === "number" ? d.rssi : null;
-      } catch (e) {
-        return null;
-      }
-    },
-  };
+}
+
+/** The device's IPv4 address in Wi-Fi state `st` ("0.0.0.0" when it has none; 127.0.0.1 without a radio). */
+export function wifiIp(st: string): string {
+  if (!HAS_WIFI) return "127.0.0.1";
+  try {
+    const w = require("Wifi");
+    const info = st === "ap" ? w.getAPIP() : w.getIP();
+    return info && info.ip ? info.ip : "0.0.0.0";
+  } catch (e) {
+    return "0.0.0.0";
+  }
+}
+
+/** Signal strength in dBm while connected, or null. */
+export function wifiRssi(st: string): number | null {
+  if (!HAS_WIFI || st !== "up") return null;
+  try {
+    const d = require("Wifi").getDetails();
+    return typeof d.rssi === "number" ? d.rssi : null;
+  } catch (e) {
+    return null;
+  }
 }

@@ -1,5 +1,5 @@
 /*
- * Echo, RFC 862, over TCP and UDP: every byte comes back unchanged, binary-safe, in order.
+ * Echo, RFC 862, over TCP: every byte comes back unchanged, binary-safe, in order.
  *
  * TCP: what is echoed but not yet sent is counted until the next `drain` (Espruino fires it when
  * its send buffer is empty) and, once that count passes the bound, read exactly from Espruino's
@@ -8,13 +8,13 @@
  * Each connection takes a socket from the budget; the one too many is closed at once. A
  * connection quiet for ECHO_IDLE_MS is closed. Listeners are shared functions that keep their
  * state on the socket, so an idle connection costs little more than the socket itself.
- * UDP: each datagram goes back to its sender (Espruino's ESP8266 port drops datagrams over 260 B).
- * The UDP socket is also the one the device's UDP push sends from (udp-push.ts).
+ * The caller listens and hands each socket to accept() (the firmware's resident core does).
+ * UDP echo has no state and is answered by the resident core itself (platform/resident.ts).
  */
 import type { SocketBudget } from "./contracts.ts";
 import { ConnList } from "./conn-list.ts";
 import { heldBytes } from "../platform/socket-held.ts";
-import type { Clock, Closable, Datagrams, Log, Net, RemoteInfo, Socket, Timers } from "../platform/types.ts";
+import type { Clock, Log, Socket, Timers } from "../platform/types.ts";
 
 /** Bytes echoed but not yet handed to the network, past which a connection is closed (SPEC.md: at most 2 KB). */
 export const MAX_UNSENT = 2048;
@@ -22,8 +22,6 @@ export const ECHO_IDLE_MS = 120000;
 const SWEEP_MS = 5000;
 
 export interface EchoOptions {
-  net: Net;
-  port: number;
   log: Log;
   budget: SocketBudget;
   timers: Timers;
@@ -108,20 +106,7 @@ function onError(this: EchoSocket): void {
   // The close that follows frees the connection.
 }
 
-/** UDP echo on `port`: each datagram goes back to its sender. The socket is returned for UDP push. */
-export function startUdpEcho(net: Net, port: number, log: Log): Datagrams {
-  const udp = net.udp(port);
-  udp.on("message", function (msg: string, rinfo: RemoteInfo) {
-    try {
-      udp.send(msg, rinfo.port, rinfo.address);
-    } catch (e) {
-      log("echo: udp " + e);
-    }
-  });
-  return udp;
-}
-
-/** TCP echo without its listening socket: the caller listens and hands each socket to accept(). */
+/** TCP echo's connections: the caller listens and hands each socket to accept(). */
 export class EchoTcp {
   o_: EchoOptions;
   conns_: ConnList<EchoConn>;
@@ -154,35 +139,5 @@ export class EchoTcp {
   close(): void {
     const l = this.conns_.list.slice();
     for (let i = 0; i < l.length; i++) l[i].end_();
-  }
-}
-
-/** TCP and UDP echo on `o.port`, each with its own socket. */
-export class EchoServer implements Closable {
-  udp: Datagrams;
-  private t_: EchoTcp;
-  private tcp_: Closable;
-
-  constructor(o: EchoOptions) {
-    const t = new EchoTcp(o);
-    this.t_ = t;
-    this.tcp_ = o.net.listen(o.port, function (s: Socket) {
-      try {
-        t.accept(s);
-      } catch (e) {
-        o.log("echo: accept failed: " + e);
-      }
-    });
-    this.udp = startUdpEcho(o.net, o.port, o.log);
-  }
-
-  clients(): number {
-    return this.t_.clients();
-  }
-
-  close(): void {
-    this.tcp_.close();
-    this.udp.close();
-    this.t_.close();
   }
 }

@@ -10,7 +10,7 @@ import { parseCommand, type Command } from "../../lib/command-parser.ts";
 import { CSV_HEADER, encodeSampleCsv } from "../../lib/sample-csv.ts";
 import { formatStatus } from "../../lib/status-line.ts";
 import { END, LOG, SEND, STOP, STREAM, type Client, type LineServer } from "./line-server.ts";
-import { takeSample } from "./sampler.ts";
+import { takeSample } from "./take-sample.ts";
 
 const HELP =
   "# commands (keywords in any case):\r\n" +

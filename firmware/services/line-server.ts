@@ -20,7 +20,7 @@ import { frameLines } from "../../lib/line-framer.ts";
 import { encodeSampleCsv } from "../../lib/sample-csv.ts";
 import type { Auth, Device, SocketBudget } from "./contracts.ts";
 import type { HttpUrl } from "../../lib/http-url.ts";
-import { takeSample } from "./sampler.ts";
+import { takeSample } from "./take-sample.ts";
 import { heldBytes } from "../platform/socket-held.ts";
 import type { Log, Net, Socket, SocketError, Timers } from "../platform/types.ts";
 
@@ -47,7 +47,8 @@ const SWEEP = 8;
 export type RunLine = (srv: LineServer, c: Client, line: string) => void;
 
 export interface LineOptions {
-  net: Net;
+  /** Listens on `port` with `net`; without them the caller hands each socket to accept() (the firmware's resident core listens). */
+  net?: Net;
   port: number;
   log: Log;
   device: Device;
@@ -139,10 +140,11 @@ export class LineServer {
     this.w_ = 0;
     this.pu_ = null;
     this.fe_ = null;
-    if (o.port === 0) return;
+    const net = o.net;
+    if (o.port === 0 || net === undefined) return;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
-    o.net.listen(o.port, function (s: Socket) {
+    net.listen(o.port, function (s: Socket) {
       self.accept(s);
     });
   }

@@ -7,7 +7,7 @@
  */
 import { encodeFrame, FLAG_LOW_MEMORY, FLAG_WIFI_UP } from "../../lib/sample-frame.ts";
 import type { Device } from "./contracts.ts";
-import { takeSample } from "./sampler.ts";
+import { takeSample } from "./take-sample.ts";
 import type { Datagrams, Log, Timers } from "../platform/types.ts";
 
 export class UdpPush {

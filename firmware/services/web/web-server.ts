@@ -29,8 +29,9 @@ export const TIMEOUT_MS = 5000;
 export const RETRY_AFTER = 2;
 
 export interface WebServerOptions {
-  net: Net;
-  port: number;
+  /** Where startWebServer listens; the firmware's resident core listens itself and hands sockets to accept(). */
+  net?: Net;
+  port?: number;
   device: Device;
   history: History;
   budget: SocketBudget;
@@ -316,7 +317,7 @@ export function createWebHandler(o: WebServerOptions): WebHandler {
   };
 }
 
-export function startWebServer(o: WebServerOptions): WebServer {
+export function startWebServer(o: WebServerOptions & { net: Net; port: number }): WebServer {
   const h = createWebHandler(o);
   const server = o.net.listen(o.port, h.accept);
   return {

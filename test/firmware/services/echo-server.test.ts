@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EchoServer, MAX_UNSENT } from "../../../firmware/services/echo-server.ts";
+import { EchoTcp, MAX_UNSENT } from "../../../firmware/services/echo-server.ts";
 import { randomSplit, rng } from "../../helpers/random.ts";
 import { FakeNet, rig } from "./fakes.ts";
 
@@ -10,7 +10,8 @@ function start() {
   const r = rig();
   const net = new FakeNet();
   const logs: string[] = [];
-  const echo = new EchoServer({ net, port: PORT, log: (l) => logs.push(l), budget: r.budget, timers: r.timers, clock: r.timers.clock, idleMs: 120000 });
+  const echo = new EchoTcp({ log: (l) => logs.push(l), budget: r.budget, timers: r.timers, clock: r.timers.clock, idleMs: 120000 });
+  net.listen(PORT, (s) => echo.accept(s));
   return { ...r, net, logs, echo };
 }
 
@@ -78,20 +79,10 @@ test("an idle TCP connection is closed after the idle timeout", () => {
   assert.equal(s.ended, true);
 });
 
-test("UDP sends each datagram back to its sender unchanged", () => {
-  const t = start();
-  const u = t.net.udps[PORT];
-  const msg = allBytes().substring(0, 260);
-  u.receive(msg, "10.0.0.5", 5555);
-  assert.deepEqual(u.sent, [{ msg, port: 5555, address: "10.0.0.5" }]);
-});
-
-test("close() closes the listeners and the open connections", () => {
+test("close() ends the open connections", () => {
   const t = start();
   const s = t.net.connect(PORT);
   t.echo.close();
-  assert.deepEqual(t.net.closed, [PORT]);
-  assert.equal(t.net.udps[PORT].closed, true);
   assert.equal(s.ended, true);
 });
 

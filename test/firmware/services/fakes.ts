@@ -4,9 +4,7 @@
  * called with the socket as `this`), a Net, UDP, a manual clock with timers, pins, an HTTP getter.
  */
 import type { Clock, Datagrams, HttpGetEvent, HttpGetter, Net, RemoteInfo, Socket, SocketError, Timers } from "../../../firmware/platform/types.ts";
-import { Budget } from "../../../firmware/services/socket-budget.ts";
-import { createDevice } from "../../../firmware/services/device.ts";
-import type { Device } from "../../../firmware/services/contracts.ts";
+import type { Device, SocketBudget } from "../../../firmware/services/contracts.ts";
 
 type Listener = (...args: never[]) => void;
 
@@ -159,9 +157,26 @@ export class FakeHttp implements HttpGetter {
   }
 }
 
+/** The board's socket budget: `total` sockets, `fixed` of them never for clients, one in reserve. */
+export class FakeBudget implements SocketBudget {
+  used = 0;
+  constructor(private total: number, private fixed: number) {}
+  acquire(): boolean {
+    if (this.fixed + this.used + 1 >= this.total) return false;
+    this.used++;
+    return true;
+  }
+  release(): void {
+    if (this.used > 0) this.used--;
+  }
+  inUse(): number {
+    return this.used;
+  }
+}
+
 export interface Rig {
   timers: FakeTimers;
-  budget: Budget;
+  budget: FakeBudget;
   device: Device;
   free: { v: number };
   led: { v: number };
@@ -170,20 +185,24 @@ export interface Rig {
 /** A device over fakes: 10 sockets with 5 fixed (4 clients), 1600 variables, low under 160. */
 export function rig(): Rig {
   const timers = new FakeTimers();
-  const budget = new Budget(10, 5);
+  const budget = new FakeBudget(10, 5);
   const free = { v: 1300 };
   const led = { v: 0 };
-  const device = createDevice({
+  const device: Device = {
     name: "espruino-test",
     version: "9.9.9",
-    clock: timers.clock,
-    pins: { led: () => led.v, setLed: (on: boolean) => (led.v = on ? 1 : 0), readA0: () => 512 },
-    wifi: { state: () => "up", ip: () => "127.0.0.1", rssi: () => null },
-    budget,
+    uptimeMs: timers.clock,
     freeVars: () => free.v,
     totalVars: () => 1600,
-    lowVars: 160,
-  });
+    led: () => led.v,
+    setLed: (on: boolean) => (led.v = on ? 1 : 0),
+    readA0: () => 512,
+    clients: () => budget.inUse(),
+    wifiState: () => "up",
+    ip: () => "127.0.0.1",
+    rssi: () => null,
+    lowMemory: () => free.v < 160,
+  };
   return { timers, budget, device, free, led };
 }
 

@@ -1,0 +1,33 @@
+/*
+ * The web server as a service of the resident core (platform/resident.ts): made by the lazy
+ * module `lazy:web` when the first HTTP client connects, with the core's view for its device,
+ * history and socket budget, and the control token read from Storage at that moment.
+ */
+import { CHUNK_SIZE, HAS_WIFI, SSE_LISTENERS } from "board-config";
+import { consoleLog } from "../platform/console.ts";
+import { createStorageFiles } from "../platform/storage-files.ts";
+import { timers } from "../platform/timers.ts";
+import { readToken } from "../platform/token-store.ts";
+import type { Resident, ResidentService } from "../platform/types.ts";
+import { createWifiSetup } from "../platform/wifi-setup.ts";
+import { TokenAuth } from "./auth.ts";
+import { ResidentView } from "./resident-view.ts";
+import { createWebHandler } from "./web/web-server.ts";
+
+/** The web server as service `k` of the core; `fixed` sockets are never for clients. */
+export function startWeb(r: Resident, k: number, fixed: number): ResidentService {
+  const v = new ResidentView(r, k, fixed);
+  v.in_ = createWebHandler({
+    device: v,
+    history: v,
+    budget: v,
+    auth: new TokenAuth(readToken()),
+    storage: createStorageFiles(),
+    wifi: createWifiSetup(HAS_WIFI, consoleLog),
+    log: consoleLog,
+    timers: timers,
+    sseMax: SSE_LISTENERS,
+    chunk: CHUNK_SIZE,
+  });
+  return v;
+}
