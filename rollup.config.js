@@ -7,6 +7,7 @@
  */
 import esbuild from "rollup-plugin-esbuild";
 import terser from "@rollup/plugin-terser";
+import { hoistVarsPlugin } from "./scripts/hoist-vars.ts";
 
 /** Names that Espruino reserves although JavaScript allows them (ESPRUINO.md, section 4). */
 export const ESPRUINO_RESERVED_NAMES = ["of", "static", "undefined", "let", "yield", "async", "await"];
@@ -102,6 +103,7 @@ export function createRollupOptions(opts) {
                 },
                 format: { comments: false, ascii_only: true },
               }),
+              hoistVarsPlugin(),
             ],
     },
   };
