@@ -20,3 +20,6 @@ declare module "lazy:fetch" {
 declare module "lazy:line-cmd" {
   export function load(): typeof import("./lazy/line-cmd.ts");
 }
+declare module "lazy:web-more" {
+  export function load(): typeof import("./lazy/web-more.ts");
+}

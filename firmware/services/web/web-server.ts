@@ -1,27 +1,35 @@
 /*
  * The device's web server (SPEC.md, "HTTP"), on `net` rather than Espruino's `http` (which holds
  * a whole request head in RAM, has no Content-Length and always says "OK"): one request per
- * connection, every limit of lib/http/request-parser.ts, 408 after `timeoutMs`, 503 with
- * Retry-After when the socket budget, the memory guard or the event-stream cap says no.
+ * connection, then a close (every answer says `Connection: close`); every limit of
+ * lib/http/request-parser.ts; 408 when the head is not complete within `timeoutMs` of the
+ * connect or a body stops arriving for `timeoutMs`; 503 with Retry-After when the socket budget,
+ * the memory guard or the event-stream cap says no (a refused client is answered when its
+ * request starts, or after a second).
  *
- * Routes: pages and the /status template come from Storage through the asset index (`w.idx`,
- * written by scripts/build-web.ts), gzip'd when the client accepts it, with an ETag per
- * representation and 304; /api/status, /api/samples (streamed sample by sample), /api/led
- * (POST needs the control token when one is set: 401 with WWW-Authenticate: Bearer), /events
- * (Server-Sent Events, at most `sseMax` at once; a sample is dropped for a listener that has not
- * read the previous one), /setup (POST: while the device is its own access point, or with the
- * token; the password is never echoed or logged). docs/WEB.md has the details.
+ * Routes: pages come from Storage through the asset index (`w.idx`, written by
+ * scripts/build-web.ts), gzip'd when the client accepts it, with an ETag per representation and
+ * 304; /api/led (POST needs the control token when one is set: 401 with WWW-Authenticate:
+ * Bearer), /events (Server-Sent Events, at most `sseMax` at once; a sample is dropped for a
+ * listener that has not read the previous one). The rarely used routes, /status (a template),
+ * /api/status, /api/samples and the /setup POST, are in web-more.ts, which the device loads as
+ * its own lazy module for each such request (setMore). docs/WEB.md has the details.
+ *
+ * Written for RAM (docs/MEMORY.md): a connection is a plain object (the request's fields are on
+ * it, lib/http/request-parser.ts), four socket listeners shared by every connection find it
+ * through the socket, and everything done to a connection goes through one method,
+ * `Web.x_(c, op, ...)`, with the routes as a switch on the path. A response is streamed one
+ * piece per `drain` (Espruino's write() queues in RAM and always returns false, so nothing more
+ * is queued until the last piece has gone), so it holds at most one piece in RAM whatever its
+ * size. A client that closes mid-response stops the stream; writes after a close are caught,
+ * never thrown.
  */
-import { findAsset, type Asset } from "../../../lib/http/asset-index.ts";
-import { LED_ON, LED_TOGGLE, parseForm, parseLedBody } from "../../../lib/http/bodies.ts";
-import { errorBody, escapeHtml, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../../lib/http/response.ts";
-import { allowOf, matchRoute, type Routes } from "../../../lib/http/router.ts";
-import { sampleCsv, SamplesJson } from "../../../lib/http/samples-json.ts";
-import { TemplateRenderer, templateLength } from "../../../lib/http/template.ts";
-import type { Auth, Device, History, SocketBudget } from "../contracts.ts";
-import type { Closable, Log, Net, Socket, Timers } from "../../platform/types.ts";
-import { HttpConnection, type ConnectionHost, type Source } from "./http-connection.ts";
-import type { StorageFiles, WifiSetup } from "../../platform/types.ts";
+import { findAsset } from "../../../lib/http/asset-index.ts";
+import { LED_ON, LED_TOGGLE, parseLedBody } from "../../../lib/http/bodies.ts";
+import { feedRequest, NEED_MORE, startRequest, type HttpRequest } from "../../../lib/http/request-parser.ts";
+import { errorBody, HTML_TYPE, JSON_TYPE, responseHead } from "../../../lib/http/response.ts";
+import type { Auth, Device, History, Sample, SocketBudget } from "../contracts.ts";
+import type { Closable, Log, Net, Socket, StorageFiles, Timers, WifiSetup } from "../../platform/types.ts";
 
 export const INDEX_FILE = "w.idx";
 export const TIMEOUT_MS = 5000;
@@ -29,7 +37,7 @@ export const TIMEOUT_MS = 5000;
 export const RETRY_AFTER = 2;
 
 export interface WebServerOptions {
-  /** Where startWebServer listens; the firmware's resident core listens itself and hands sockets to accept(). */
+  /** Where startWebServer listens (createWebHandler does not listen). */
   net?: Net;
   port?: number;
   device: Device;
@@ -53,277 +61,325 @@ export interface WebServer extends Closable {
   listeners(): number;
 }
 
-type Handler = (c: HttpConnection) => void;
-
-/** A Storage file given in pieces of at most `max` bytes. */
-class FileSource {
-  private storage_: StorageFiles;
-  private name_: string;
-  private bytes_: number;
-  private offset_: number;
-
-  constructor(storage: StorageFiles, name: string, bytes: number) {
-    this.storage_ = storage;
-    this.name_ = name;
-    this.bytes_ = bytes;
-    this.offset_ = 0;
-  }
-
-  next(max: number): string | null {
-    if (this.offset_ >= this.bytes_) return null;
-    const s = this.storage_.read(this.name_, this.offset_, Math.min(max, this.bytes_ - this.offset_));
-    if (s === undefined || s.length === 0) return null;
-    this.offset_ += s.length;
-    return s;
-  }
+/** A response body given piece by piece: `next(max)` gives about `max` bytes, or null at the end. */
+export interface Source {
+  next(max: number): string | null;
 }
 
-/** The token of an `Authorization: Bearer <token>` value, or "". */
-function bearerToken(value: string): string {
-  return value.substring(0, 7).toLowerCase() === "bearer " ? value.substring(7).trim() : "";
+/** One connection: its socket, the request's fields (request-parser.ts) and the response's state. */
+export interface Conn extends HttpRequest {
+  s_: Socket;
+  /** The status answered, 0 until then. */
+  sc_: number;
+  /** The 408 (or refusal) timer, 0: none. */
+  tm_: number;
+  /** 0 open, 1 ended (everything queued goes, then the close), 2 closed. */
+  cs_: number;
+  /** A refused client: answered 503, holds no socket of the budget. */
+  rf_?: boolean;
+  /** What is being streamed: a Source, or a Storage file's name (with `of_` and `by_`). */
+  src_?: Source | string | null;
+  of_?: number;
+  by_?: number;
+  /** The event stream: its unsubscribe, and whether the last sample is still unread. */
+  ev_?: () => void;
+  wt_?: boolean;
+  /** /setup: the network to join once the answer has gone. */
+  ss_?: string;
+  pw_?: string;
 }
 
-/** What a connection needs from the server; the listener (startWebServer or app.ts) calls accept. */
+/** The rarely used routes (web-more.ts): `what` is the route. */
+export type More = (w: Web, c: Conn, what: string) => void;
+
+/** Where the rarely used routes come from: on the device, the lazy module `lazy:web-more`. */
+let more: (() => More) | null = null;
+
+/** Sets where the rarely used routes come from (firmware/lazy/web.ts; the tests give web-more.ts). */
+export function setMore(load: () => More): void {
+  more = load;
+}
+
+// What x_ does to a connection.
+const DATA = 0;
+const DRAIN = 1;
+const GONE = 2;
+const TIME = 3;
+const ARM = 4;
+const ROUTE = 5;
+export const WRITE = 6;
+export const END = 7;
+/** n status, s body (JSON when it starts with `{`, else HTML), e extra header lines. */
+export const SEND = 8;
+/** n status, e extra header lines: a small error body, JSON under /api/. */
+export const FAIL = 9;
+/** n status, s the head; then c.src_ one piece per drain (nothing for HEAD), then the close. */
+export const STREAM = 10;
+/** s a token from a form: true when authorized, else answers 401 and gives false. */
+export const AUTH = 11;
+
+const NO_STORE = "Cache-Control: no-store\r\n";
+
+/** What a connection needs from the server; the listener (startWebServer or the core) calls accept. */
 export interface WebHandler {
   accept(sock: Socket): void;
   /** Event-stream listeners now. */
   listeners(): number;
 }
 
-/** Everything of the web server but its listening socket (app.ts loads it only while a client is connected). */
-export function createWebHandler(o: WebServerOptions): WebHandler {
-  const timeoutMs = o.timeoutMs === undefined ? TIMEOUT_MS : o.timeoutMs;
-  let sse = 0;
-  const retry = "Retry-After: " + RETRY_AFTER + "\r\n";
+type WebSocket = Socket & { c_?: Conn };
 
-  function authorized(c: HttpConnection, formToken: string): boolean {
-    if (!o.auth.required()) return true;
-    const t = bearerToken(c.p.authorization) || formToken;
-    return t !== "" && o.auth.check(t);
-  }
+export class Web implements WebHandler {
+  o_: WebServerOptions;
+  /** Event-stream listeners now. */
+  ev_: number;
+  /** The four listeners every connection's socket shares (`this` is the socket). */
+  ls_: Array<(d?: unknown) => void>;
 
-  function unauthorized(c: HttpConnection): void {
-    const given = c.p.authorization !== "";
-    c.fail(401, 'WWW-Authenticate: Bearer realm="device"' + (given ? ', error="invalid_token"' : "") + "\r\n");
-  }
-
-  function json(c: HttpConnection, body: string): void {
-    c.send(200, JSON_TYPE, body, "Cache-Control: no-store\r\n");
-  }
-
-  function statusValues(): { [name: string]: string | number } {
-    const d = o.device;
-    const rssi = d.rssi();
-    return {
-      name: d.name,
-      version: d.version,
-      uptime: d.uptimeMs(),
-      free: d.freeVars(),
-      total: d.totalVars(),
-      led: d.led(),
-      a0: d.readA0(),
-      ip: d.ip(),
-      rssi: rssi === null ? "na" : rssi,
-      clients: d.clients(),
-      wifi: d.wifiState(),
-    };
-  }
-
-  function renderTemplate(c: HttpConnection, a: Asset): void {
-    const v = statusValues();
-    const value = (name: string): string => (Object.prototype.hasOwnProperty.call(v, name) ? escapeHtml(String(v[name])) : "");
-    const read = (offset: number, length: number): string | undefined =>
-      offset >= a.bytes ? undefined : o.storage.read(a.file, offset, Math.min(length, a.bytes - offset));
-    const length = templateLength(read, value, o.chunk);
-    c.stream(200, responseHead(200, a.type, length, "Cache-Control: no-store\r\n"), new TemplateRenderer(read, value, o.chunk));
-  }
-
-  function serveAsset(c: HttpConnection, a: Asset): void {
-    if (a.kind === "t") {
-      renderTemplate(c, a);
-      return;
-    }
-    const gz = a.gzFile !== "" && c.p.gzip;
-    const etag = gz ? a.gzEtag : a.etag;
-    const extra = (a.gzFile !== "" ? "Vary: Accept-Encoding\r\n" : "") + "ETag: " + etag + "\r\nCache-Control: no-cache\r\n";
-    if (etagMatches(c.p.ifNoneMatch, etag)) {
-      c.stream(304, responseHead(304, "", -1, extra), null);
-      return;
-    }
-    const file = gz ? a.gzFile : a.file;
-    const bytes = gz ? a.gzBytes : a.bytes;
-    if (o.storage.read(file, 0, 1) === undefined) {
-      o.log("http: missing Storage file " + file);
-      c.fail(404, "");
-      return;
-    }
-    c.stream(200, responseHead(200, a.type, bytes, extra + (gz ? "Content-Encoding: gzip\r\n" : "")), new FileSource(o.storage, file, bytes));
-  }
-
-  function asset(route: string): Asset | null {
-    const index = o.storage.read(INDEX_FILE);
-    return index === undefined ? null : findAsset(index, route);
-  }
-
-  function page(c: HttpConnection): void {
-    const a = asset(c.p.path);
-    if (a === null) c.fail(404, "");
-    else serveAsset(c, a);
-  }
-
-  function events(c: HttpConnection): void {
-    if (sse >= o.sseMax || o.device.lowMemory()) {
-      c.fail(503, retry);
-      return;
-    }
-    const head = responseHead(200, "text/event-stream", -1, "Cache-Control: no-store\r\n");
-    if (c.p.method === "HEAD") {
-      c.stream(200, head, null);
-      return;
-    }
-    sse++;
-    let waiting = true;
-    const unsubscribe = o.history.subscribe((s) => {
-      if (waiting) return; // the client has not read the last one: this sample is dropped for it
-      waiting = true;
-      c.write("data: " + sampleCsv(s) + "\n\n");
-    });
-    c.onDrain = () => {
-      waiting = false;
-    };
-    c.onClose = () => {
-      sse--;
-      unsubscribe();
-    };
-    c.begin(200, head + "retry: 3000\n\n");
-  }
-
-  function setupPost(c: HttpConnection): void {
-    const f = parseForm(c.p.body, ["ssid", "password", "token"]);
-    if (f === null) {
-      c.fail(400, "");
-      return;
-    }
-    if (o.device.wifiState() !== "ap" && !authorized(c, f["token"] || "")) {
-      unauthorized(c);
-      return;
-    }
-    const ssid = f["ssid"] || "";
-    const password = f["password"] || "";
-    if (ssid.length < 1 || ssid.length > 32 || (password.length > 0 && password.length < 8) || password.length > 64) {
-      c.send(400, HTML_TYPE, errorBody(400, false) + "<p>The network name needs 1 to 32 bytes, the password none or 8 to 63.", "");
-      return;
-    }
-    o.log("http: setup saves network " + ssid);
-    c.onClose = () => o.wifi.configure(ssid, password);
-    c.send(
-      200,
-      HTML_TYPE,
-      '<!doctype html><meta name="viewport" content="width=device-width"><title>Saved</title><h1>Saved</h1><p>Joining ' +
-        escapeHtml(ssid) +
-        '. The device leaves this page\'s network if it joins; find it on that network. <a href="/">Dashboard</a>',
-      "",
-    );
-  }
-
-  const routes: Routes<Handler> = {
-    "/status": { GET: page },
-    "/setup": { GET: page, POST: setupPost },
-    "/events": { GET: events },
-    "/api/status": { GET: (c) => json(c, JSON.stringify(statusValues()).replace('"rssi":"na"', '"rssi":null')) },
-    "/api/samples": {
-      GET: (c) => {
-        const w = new SamplesJson(o.history);
-        c.stream(200, responseHead(200, JSON_TYPE, w.length, "Cache-Control: no-store\r\n"), w as Source);
+  constructor(o: WebServerOptions) {
+    this.o_ = o;
+    this.ev_ = 0;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+    const self = this;
+    this.ls_ = [
+      function (this: WebSocket, d?: unknown) {
+        if (this.c_) self.x_(this.c_, DATA, 0, d as string);
       },
-    },
-    "/api/led": {
-      GET: (c) => json(c, '{"led":' + o.device.led() + "}"),
-      POST: (c) => {
-        if (!authorized(c, "")) {
-          unauthorized(c);
-          return;
-        }
-        const v = parseLedBody(c.p.body);
-        if (v < 0) {
-          c.fail(400, "");
-          return;
-        }
-        const on = v === LED_TOGGLE ? o.device.led() === 0 : v === LED_ON;
-        json(c, '{"led":' + o.device.setLed(on) + "}");
+      function (this: WebSocket) {
+        if (this.c_) self.x_(this.c_, DRAIN);
       },
-    },
-  };
+      function (this: WebSocket) {
+        if (this.c_) self.x_(this.c_, GONE);
+      },
+      function () {
+        // A socket error is followed by its close.
+      },
+    ];
+  }
 
-  const host: ConnectionHost = {
-    timers: o.timers,
-    timeoutMs,
-    chunk: o.chunk,
-    log: o.log,
-    dispatch(c: HttpConnection): void {
-      const m = matchRoute(routes, c.p.method, c.p.path);
-      if (m.handler) m.handler(c);
-      else if (m.status === 405) c.fail(405, "Allow: " + m.allow + "\r\n");
-      else if (asset(c.p.path) === null) c.fail(404, "");
-      else if (c.p.method === "GET" || c.p.method === "HEAD") page(c);
-      else c.fail(405, "Allow: " + allowOf({ GET: 1 }) + "\r\n");
-      o.log("http " + c.p.method + " " + c.p.path.substring(0, 64) + " " + c.status);
-    },
-    closed(): void {
+  listeners(): number {
+    return this.ev_;
+  }
+
+  accept(sock: Socket): void {
+    const o = this.o_;
+    const c = startRequest({ s_: sock, sc_: 0, tm_: 0, cs_: 0 }) as Conn;
+    (sock as WebSocket).c_ = c;
+    const l = this.ls_;
+    sock.on("data", l[0]);
+    sock.on("drain", l[1]);
+    sock.on("close", l[2]);
+    sock.on("error", l[3]);
+    let why = "";
+    if (!o.budget.acquire()) why = "no socket to spare";
+    else if (o.device.lowMemory()) {
       o.budget.release();
-    },
-  };
+      why = "low memory";
+    }
+    if (why !== "") {
+      o.log("http: refused, " + why);
+      c.rf_ = true;
+    }
+    this.x_(c, ARM, why !== "" ? 1000 : o.timeoutMs === undefined ? TIMEOUT_MS : o.timeoutMs);
+  }
 
-  /** Refuses a client (no socket or memory to spare): 503 once its request starts, or after a second. */
-  function refuse(sock: Socket): void {
-    let done = false;
-    const answer = (): void => {
-      if (done) return;
-      done = true;
-      try {
-        sock.end(responseHead(503, HTML_TYPE, errorBody(503, false).length, retry) + errorBody(503, false));
-      } catch (e) {
-        o.log("http: refuse failed: " + e);
+  /** Everything done to a connection (op: DATA, DRAIN, ..., AUTH above); gives WRITE's and AUTH's answer. */
+  x_(c: Conn, op: number, n?: number, s?: string, e?: string): boolean {
+    const o = this.o_;
+    if (op === DATA) {
+      if (c.sc_ !== 0 || c.cs_ !== 0) return false;
+      if (c.rf_) return this.x_(c, TIME);
+      const wasBody = c.st_ >= 2;
+      const r = feedRequest(c, s as string);
+      if (r === NEED_MORE) {
+        // The body has its own timeout, restarted by each piece of it.
+        if (c.st_ >= 2 || wasBody) this.x_(c, ARM, o.timeoutMs === undefined ? TIMEOUT_MS : o.timeoutMs);
+        return false;
       }
-    };
-    sock.on("data", answer);
-    sock.on("close", () => {
-      done = true;
-    });
-    sock.on("error", () => undefined);
-    o.timers.setTimeout(answer, 1000);
-  }
-
-  function accept(sock: Socket): void {
-    if (!o.budget.acquire()) {
-      o.log("http: refused, no socket to spare");
-      refuse(sock);
-      return;
+      if (r < 0) this.x_(c, FAIL, -r, "", "");
+      else this.x_(c, ROUTE);
+    } else if (op === DRAIN) {
+      if (c.cs_ === 2) return false;
+      const src = c.src_;
+      if (src === undefined || src === null) {
+        c.wt_ = false;
+        return false;
+      }
+      let piece: string | null;
+      if (typeof src === "string") {
+        const at = c.of_ as number;
+        const left = (c.by_ as number) - at;
+        piece = left <= 0 ? null : o.storage.read(src, at, Math.min(o.chunk, left)) || null;
+        if (piece !== null) c.of_ = at + piece.length;
+      } else {
+        piece = src.next(o.chunk);
+        while (piece === "") piece = src.next(o.chunk);
+      }
+      if (piece === null) {
+        c.src_ = null;
+        this.x_(c, END);
+      } else this.x_(c, WRITE, 0, piece);
+    } else if (op === GONE) {
+      if (c.cs_ === 2) return false;
+      c.cs_ = 2;
+      c.src_ = null;
+      this.x_(c, ARM, 0);
+      if (c.ev_) {
+        this.ev_--;
+        c.ev_();
+        c.ev_ = undefined;
+      }
+      if (c.ss_ !== undefined) o.wifi.configure(c.ss_, c.pw_ as string);
+      c.ss_ = c.pw_ = undefined;
+      if (!c.rf_) o.budget.release();
+    } else if (op === TIME) {
+      c.tm_ = 0;
+      if (c.sc_ !== 0) return false;
+      if (c.rf_) this.x_(c, SEND, 503, errorBody(503, false), "Retry-After: " + RETRY_AFTER + "\r\n");
+      else this.x_(c, FAIL, 408, "", "");
+    } else if (op === ARM) {
+      // (Re)starts the timer (n ms), or stops it (n 0).
+      if (c.tm_ !== 0) o.timers.clearTimeout(c.tm_);
+      c.tm_ = 0;
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+      const self = this;
+      if (n) {
+        c.tm_ = o.timers.setTimeout(function () {
+          self.x_(c, TIME);
+        }, n);
+      }
+    } else if (op === WRITE) {
+      if (c.cs_ !== 0) return false;
+      try {
+        c.s_.write(s as string);
+        return true;
+      } catch (err) {
+        o.log("http: write failed: " + err);
+        this.x_(c, GONE);
+        return false;
+      }
+    } else if (op === END) {
+      if (c.cs_ !== 0) return false;
+      c.cs_ = 1;
+      this.x_(c, ARM, 0);
+      try {
+        c.s_.end();
+      } catch (err) {
+        this.x_(c, GONE);
+      }
+    } else if (op === SEND || op === FAIL) {
+      const json = op === FAIL ? (c.pa_ || "").substring(0, 5) === "/api/" : (s as string).charAt(0) === "{";
+      const body = op === FAIL ? errorBody(n as number, json) : (s as string);
+      c.sc_ = n as number;
+      this.x_(c, ARM, 0);
+      this.x_(c, WRITE, 0, responseHead(n as number, json ? JSON_TYPE : HTML_TYPE, body.length, e as string) + (c.me_ === "HEAD" ? "" : body));
+      this.x_(c, END);
+    } else if (op === STREAM) {
+      if (c.me_ === "HEAD") c.src_ = null;
+      c.sc_ = n as number;
+      this.x_(c, ARM, 0);
+      if (this.x_(c, WRITE, 0, s) && (c.src_ === undefined || c.src_ === null)) this.x_(c, END);
+    } else if (op === AUTH) {
+      if (!o.auth.required()) return true;
+      const given = c.au_ || "";
+      const bearer = given.substring(0, 7).toLowerCase() === "bearer " ? given.substring(7).trim() : "";
+      const t = bearer || (s as string);
+      if (t !== "" && o.auth.check(t)) return true;
+      this.x_(c, FAIL, 401, "", 'WWW-Authenticate: Bearer realm="device"' + (given !== "" ? ', error="invalid_token"' : "") + "\r\n");
+      return false;
+    } else if (op === ROUTE) {
+      const m = c.me_ as string;
+      const p = c.pa_ as string;
+      const get = m === "GET" || m === "HEAD";
+      // The methods of a known path, for a 405.
+      let allow = "";
+      if (p === "/api/status" || p === "/api/samples") {
+        if (get) (more as () => More)()(this, c, p);
+        else allow = "GET, HEAD";
+      } else if (p === "/api/led") {
+        if (m === "POST") {
+          if (this.x_(c, AUTH, 0, "")) {
+            const v = parseLedBody(c.bd_ || "");
+            if (v < 0) this.x_(c, FAIL, 400, "", "");
+            else {
+              const d = o.device;
+              this.x_(c, SEND, 200, '{"led":' + d.setLed(v === LED_TOGGLE ? d.led() === 0 : v === LED_ON) + "}", NO_STORE);
+            }
+          }
+        } else if (get) this.x_(c, SEND, 200, '{"led":' + o.device.led() + "}", NO_STORE);
+        else allow = "GET, POST, HEAD";
+      } else if (p === "/events") {
+        if (!get) allow = "GET, HEAD";
+        else if (this.ev_ >= o.sseMax || o.device.lowMemory()) this.x_(c, FAIL, 503, "", "Retry-After: " + RETRY_AFTER + "\r\n");
+        else {
+          const head = responseHead(200, "text/event-stream", -1, NO_STORE);
+          if (m === "HEAD") this.x_(c, STREAM, 200, head);
+          else {
+            this.ev_++;
+            // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+            const self = this;
+            c.wt_ = true;
+            c.ev_ = o.history.subscribe(function (x: Sample) {
+              // A client that has not read the last sample does not get this one.
+              if (c.wt_) return;
+              c.wt_ = true;
+              self.x_(c, WRITE, 0, "data: " + x.seq + "," + x.ms + "," + x.a0 + "," + x.free + "," + x.led + "\n\n");
+            });
+            c.sc_ = 200;
+            this.x_(c, ARM, 0);
+            this.x_(c, WRITE, 0, head + "retry: 3000\n\n");
+          }
+        }
+      } else if (p === "/setup" && m === "POST") (more as () => More)()(this, c, p);
+      else if (!get && (p === "/status" || p === "/setup")) allow = p === "/setup" ? "GET, POST, HEAD" : "GET, HEAD";
+      else {
+        // A page (or the /status template) from the asset index.
+        const index = o.storage.read(INDEX_FILE);
+        const a = index === undefined ? null : findAsset(index, p);
+        if (a === null) this.x_(c, FAIL, 404, "", "");
+        else if (!get) allow = "GET, HEAD";
+        else if (a.kind === "t") (more as () => More)()(this, c, p);
+        else {
+          const gz = a.gzFile !== "" && c.gz_ === true;
+          const etag = gz ? a.gzEtag : a.etag;
+          const extra = (a.gzFile !== "" ? "Vary: Accept-Encoding\r\n" : "") + "ETag: " + etag + "\r\nCache-Control: no-cache\r\n";
+          const inm = c.im_ || "";
+          const file = gz ? a.gzFile : a.file;
+          if (inm !== "" && (inm.trim() === "*" || inm.indexOf(etag) >= 0)) this.x_(c, STREAM, 304, responseHead(304, "", -1, extra));
+          else if (o.storage.read(file, 0, 1) === undefined) {
+            o.log("http: missing Storage file " + file);
+            this.x_(c, FAIL, 404, "", "");
+          } else {
+            c.src_ = file;
+            c.of_ = 0;
+            c.by_ = gz ? a.gzBytes : a.bytes;
+            this.x_(c, STREAM, 200, responseHead(200, a.type, c.by_, extra + (gz ? "Content-Encoding: gzip\r\n" : "")));
+          }
+        }
+      }
+      if (allow !== "") this.x_(c, FAIL, 405, "", "Allow: " + allow + "\r\n");
+      o.log("http " + m + " " + p.substring(0, 64) + " " + c.sc_);
     }
-    if (o.device.lowMemory()) {
-      o.budget.release();
-      o.log("http: refused, low memory");
-      refuse(sock);
-      return;
-    }
-    new HttpConnection(sock, host);
+    return false;
   }
-
-  return {
-    accept: accept,
-    listeners(): number {
-      return sse;
-    },
-  };
 }
 
-export function startWebServer(o: WebServerOptions & { net: Net; port: number }): WebServer {
-  const h = createWebHandler(o);
-  const server = o.net.listen(o.port, h.accept);
+/** Everything of the web server but its listening socket (the core loads it only while a client is connected). */
+export function createWebHandler(o: WebServerOptions): WebHandler {
+  return new Web(o);
+}
+
+export function startWebServer(o: WebServerOptions): WebServer {
+  const h = new Web(o);
+  const server = (o.net as Net).listen(o.port as number, function (s: Socket) {
+    h.accept(s);
+  });
   return {
     close(): void {
       server.close();
     },
-    listeners: h.listeners,
+    listeners(): number {
+      return h.ev_;
+    },
   };
 }

@@ -7,7 +7,8 @@ import { gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
 import type { Auth, Device, History, Sample, SocketBudget, WifiState } from "../../../../firmware/services/contracts.ts";
 import type { StorageFiles, WifiSetup } from "../../../../firmware/platform/types.ts";
-import { startWebServer, type WebServer, type WebServerOptions } from "../../../../firmware/services/web/web-server.ts";
+import { setMore, startWebServer, type WebServer, type WebServerOptions } from "../../../../firmware/services/web/web-server.ts";
+import { more } from "../../../../firmware/services/web/web-more.ts";
 import type { Closable, Datagrams, Net, Socket } from "../../../../firmware/platform/types.ts";
 import { assetLine, type Asset } from "../../../../lib/http/asset-index.ts";
 
@@ -29,7 +30,7 @@ export class FakeSocket implements Socket {
     (this.listeners[event] ??= []).push(cb);
   }
   emit(event: string, ...args: unknown[]): void {
-    for (const cb of this.listeners[event] ?? []) cb(...args);
+    for (const cb of this.listeners[event] ?? []) cb.apply(this, args); // Espruino calls listeners on the socket
   }
   write(data: string): boolean {
     if (this.ended || this.closed) throw new Error("This socket is closed");
@@ -198,6 +199,9 @@ export interface Rig {
   logs: string[];
   server: WebServer;
 }
+
+// On the device the rarely used routes are the lazy module `lazy:web-more`.
+setMore(() => more);
 
 export function rig(over: Partial<WebServerOptions> & { token?: string | null; sockets?: number } = {}): Rig {
   const r = {
