@@ -10,6 +10,7 @@ export { createWebHandler } from "../services/web/web-server.ts";
 export { createStorageFiles } from "../platform/storage-files.ts";
 export { createWifiSetup } from "../platform/wifi-setup.ts";
 export { TokenAuth } from "../services/auth.ts";
+export { startWeb } from "../services/resident-web.ts";
 
 setMore(function () {
   return loadMore().more;

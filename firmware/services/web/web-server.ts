@@ -37,7 +37,7 @@ export const TIMEOUT_MS = 5000;
 export const RETRY_AFTER = 2;
 
 export interface WebServerOptions {
-  /** Where startWebServer listens (createWebHandler does not listen). */
+  /** Where startWebServer listens; the firmware's resident core listens itself and hands sockets to accept(). */
   net?: Net;
   port?: number;
   device: Device;
@@ -369,9 +369,9 @@ export function createWebHandler(o: WebServerOptions): WebHandler {
   return new Web(o);
 }
 
-export function startWebServer(o: WebServerOptions): WebServer {
+export function startWebServer(o: WebServerOptions & { net: Net; port: number }): WebServer {
   const h = new Web(o);
-  const server = (o.net as Net).listen(o.port as number, function (s: Socket) {
+  const server = o.net.listen(o.port, function (s: Socket) {
     h.accept(s);
   });
   return {
