@@ -55,7 +55,7 @@ export function startResident(ports: number[], udpPort: number, load: Loader): R
       // A service that refused its first client holds nothing: let it go.
       if (v.n_ === 0 && !v.busy()) r.svc_[k] = null;
     } catch (e) {
-      print("accept " + ports[k] + ": " + e);
+      print("accept: " + e);
     }
   }
 

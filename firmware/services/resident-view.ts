@@ -25,26 +25,24 @@ export interface Inner {
   say?(text: string): number;
 }
 
-export class ResidentView implements Device, History, SocketBudget, ResidentService {
-  readonly name: string;
-  readonly version: string;
+/**
+ * What the core holds of a loaded service, and the socket budget the service takes: enough for
+ * TCP echo, which needs nothing else of the device (each method is RAM while loaded).
+ */
+export class ServiceSlot implements SocketBudget, ResidentService {
   r_: Resident;
   k_: number;
   n_: number;
   /** Sockets held for the device's life (listeners, console): the rest are for clients. */
   fx_: number;
-  su_: Array<(s: Sample) => void>;
   in_: Inner | null;
 
-  /** The view of service `k` (its index in r.svc_); `fixed` sockets are never for clients. */
+  /** The slot of service `k` (its index in r.svc_); `fixed` sockets are never for clients. */
   constructor(r: Resident, k: number, fixed: number) {
-    this.name = DEVICE_NAME;
-    this.version = FIRMWARE_VERSION;
     this.r_ = r;
     this.k_ = k;
     this.n_ = 0;
     this.fx_ = fixed;
-    this.su_ = [];
     this.in_ = null;
   }
 
@@ -59,16 +57,7 @@ export class ResidentView implements Device, History, SocketBudget, ResidentServ
   }
 
   tick_(): void {
-    const subs = this.su_;
-    if (subs.length === 0) return;
-    const s = ringGet(this.r_, 0) as Sample;
-    for (let i = 0; i < subs.length; i++) {
-      try {
-        subs[i](s);
-      } catch (e) {
-        consoleLog("sampler: subscriber failed: " + e);
-      }
-    }
+    // TCP echo has no use for samples.
   }
 
   say_(text: string): number {
@@ -97,6 +86,36 @@ export class ResidentView implements Device, History, SocketBudget, ResidentServ
   inUse(): number {
     return this.r_.used_;
   }
+}
+
+/** The slot with the device and its history, for the line protocol and the web server. */
+export class ResidentView extends ServiceSlot implements Device, History {
+  readonly name: string;
+  readonly version: string;
+  su_: Array<(s: Sample) => void>;
+  /** Free variables now (the platform's function itself, not a method that calls it). */
+  freeVars: () => number;
+
+  constructor(r: Resident, k: number, fixed: number) {
+    super(r, k, fixed);
+    this.name = DEVICE_NAME;
+    this.version = FIRMWARE_VERSION;
+    this.su_ = [];
+    this.freeVars = freeVars;
+  }
+
+  tick_(): void {
+    const subs = this.su_;
+    if (subs.length === 0) return;
+    const s = ringGet(this.r_, 0) as Sample;
+    for (let i = 0; i < subs.length; i++) {
+      try {
+        subs[i](s);
+      } catch (e) {
+        consoleLog("sampler: subscriber failed: " + e);
+      }
+    }
+  }
 
   // History
   forEach(cb: (s: Sample) => void): void {
@@ -119,10 +138,6 @@ export class ResidentView implements Device, History, SocketBudget, ResidentServ
   // Device
   uptimeMs(): number {
     return uptimeSince(this.r_.t0_);
-  }
-
-  freeVars(): number {
-    return freeVars();
   }
 
   totalVars(): number {

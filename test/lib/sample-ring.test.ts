@@ -18,20 +18,22 @@ test("keeps the last 60; age 59 is the oldest", () => {
   assert.deepEqual(ringGet(r, 59), { seq: 16, ms: 16000, a0: 16, free: 1016, led: 0 });
 });
 
-test("a0 keeps its full 0..1023 range beside the LED bit", () => {
+test("a0, the LED and free share a word without touching each other; free above 65535 reads 65535", () => {
   const r = createRing(4);
   ringPush(r, 1, 1023, 65535, 1);
   ringPush(r, 2, 0, 0, 1);
-  assert.deepEqual(ringGet(r, 1), { seq: 1, ms: 1, a0: 1023, free: 65535, led: 1 });
-  assert.deepEqual(ringGet(r, 0), { seq: 2, ms: 2, a0: 0, free: 0, led: 1 });
+  ringPush(r, 3, 512, 70000, 0);
+  assert.deepEqual(ringGet(r, 2), { seq: 1, ms: 1, a0: 1023, free: 65535, led: 1 });
+  assert.deepEqual(ringGet(r, 1), { seq: 2, ms: 2, a0: 0, free: 0, led: 1 });
+  assert.deepEqual(ringGet(r, 0), { seq: 3, ms: 3, a0: 512, free: 65535, led: 0 });
 });
 
 test("stores values in typed arrays (bounded, no per-sample objects)", () => {
   const r = createRing(60) as unknown as Record<string, unknown>;
   const typed = Object.values(r).filter((v) => ArrayBuffer.isView(v));
-  assert.equal(typed.length, 3);
+  assert.equal(typed.length, 1);
   for (let i = 0; i < 1000; i++) ringPush(r as never, i, i, i, 0);
-  assert.equal(Object.keys(r).length, 4);
+  assert.equal(Object.keys(r).length, 2);
 });
 
 test("get outside what is held gives null", () => {
