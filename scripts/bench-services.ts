@@ -9,10 +9,11 @@
  *          variables; the linux targets are skipped when it is unset), and ESPRUINO_BIN_LARGE (default
  *          the `espruino` beside it) for the figures a 1600-variable build cannot give. The bundle
  *          and the web files are written to Storage and booted with `-e ""` as a deploy would
- *          (scripts/measure-memory.ts), then measured through the console on stdin:
+ *          (scripts/measure-memory.ts), then measured through the interpreter's telnet console:
  *          `process.memory().free` after a garbage collection.
- * Measures: free variables with every service up and idle; the cost of each idle connection
- * (line, echo, HTTP: 3 held open, the difference divided by 3; refusals are counted); free
+ * Measures: free variables with every service up and idle; the cost of idle connections (line,
+ * echo, HTTP, 3 held open: the first with its service's code, which it loads, then each further
+ * one; refusals are counted); free
  * variables after 1,000 mixed sessions (line: greeting, READ, STATUS, QUIT; echo TCP: 64 bytes;
  * echo UDP: one datagram), settled; echo throughput on loopback (256 KB with at most 1 KB in
  * flight). Web: bytes of each page (gzip accepted, as a browser asks), requests per second for
@@ -45,9 +46,13 @@ interface Result {
   ok: boolean;
   note?: string;
   freeIdle?: number;
+  /** Each idle connection after the first (line / echo / HTTP), and the first with its service loaded. */
   perIdleConnection?: number;
   perIdleEcho?: number;
   perIdleHttp?: number;
+  firstLine?: number;
+  firstEcho?: number;
+  firstHttp?: number;
   refused?: string;
   web?: WebResult;
   freeAfterSessions?: number;
@@ -158,14 +163,17 @@ async function holdRaw(port: number, n: number): Promise<Socket[]> {
   return out;
 }
 
-/** The free-variable cost of 3 idle connections to `port`, per connection. */
-async function idleCost(port: number, base: number, readFree: () => Promise<number>): Promise<number> {
-  const held = await holdRaw(port, 3);
+/** What 3 idle connections to `port` cost: the first (it loads the service), then each further one. */
+async function idleCost(port: number, base: number, readFree: () => Promise<number>): Promise<{ first: number; each: number }> {
+  const held = await holdRaw(port, 1);
+  await sleep(500);
+  const first = await readFree();
+  held.push(...(await holdRaw(port, 2)));
   await sleep(500);
   const f = await readFree();
   for (const s of held) s.destroy();
   await sleep(1500);
-  return Math.round((base - f) / 3);
+  return { first: base - first, each: Math.round((first - f) / 2) };
 }
 
 async function measureWeb(port: number, readFree: () => Promise<number>): Promise<WebResult> {
@@ -197,20 +205,32 @@ async function measure(target: string, ports: Ports, readFree: () => Promise<num
   r.freeIdle = await readFree();
   const held: LineConn[] = [];
   let refused = 0;
+  let afterFirst = 0;
   for (let i = 0; i < 3; i++) {
     const c = await LineConn.open(ports.line);
     const first = await c.waitFor(/^(#|ERR)/);
     if (first.startsWith("ERR")) refused++;
     held.push(c);
+    if (i === 0) {
+      await sleep(500);
+      afterFirst = await readFree();
+    }
   }
   await sleep(500);
   const withHeld = await readFree();
-  r.perIdleConnection = Math.round((r.freeIdle - withHeld) / 3);
+  r.firstLine = r.freeIdle - afterFirst;
+  r.perIdleConnection = Math.round((afterFirst - withHeld) / 2);
   if (refused > 0) r.refused = `${refused} of 3 idle line clients refused (ERR EBUSY)`;
   for (const c of held) c.close();
   await sleep(1500);
-  r.perIdleEcho = await idleCost(ports.echo, await readFree(), readFree);
-  if (opts.web) r.perIdleHttp = await idleCost(ports.http, await readFree(), readFree);
+  const echo = await idleCost(ports.echo, await readFree(), readFree);
+  r.firstEcho = echo.first;
+  r.perIdleEcho = echo.each;
+  if (opts.web) {
+    const http = await idleCost(ports.http, await readFree(), readFree);
+    r.firstHttp = http.first;
+    r.perIdleHttp = http.each;
+  }
   if (opts.web && opts.webFirst) r.web = await measureWeb(ports.http, readFree);
   const payload = Buffer.alloc(64);
   for (let i = 0; i < 64; i++) payload[i] = (i * 7) & 255;
@@ -311,7 +331,7 @@ async function linuxTarget(bin: string, entry: string, label: string, web: boole
 function markdown(results: Result[], machine: string): string {
   const v = (x: number | undefined) => (x === undefined ? "-" : String(x));
   const row = (r: Result) =>
-    `| ${r.target} | ${r.ok ? "yes" : "no"}${r.note ? ": " + r.note.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, 240) : ""}${r.refused ? "; " + r.refused : ""} | ${v(r.freeIdle)} | ${v(r.perIdleConnection)} / ${v(r.perIdleEcho)} / ${v(r.perIdleHttp)} | ${v(r.freeAfterSessions)}${r.sessions ? ` (${r.sessionErrors} errors in ${r.sessions})` : ""} | ${v(r.echoKBps)} |`;
+    `| ${r.target} | ${r.ok ? "yes" : "no"}${r.note ? ": " + r.note.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, 240) : ""}${r.refused ? "; " + r.refused : ""} | ${v(r.freeIdle)} | ${v(r.perIdleConnection)} / ${v(r.perIdleEcho)} / ${v(r.perIdleHttp)} | ${v(r.firstLine)} / ${v(r.firstEcho)} / ${v(r.firstHttp)} | ${v(r.freeAfterSessions)}${r.sessions ? ` (${r.sessionErrors} errors in ${r.sessions})` : ""} | ${v(r.echoKBps)} |`;
   const webRows: string[] = [];
   for (const r of results) {
     if (!r.web) continue;
@@ -327,17 +347,18 @@ function markdown(results: Result[], machine: string): string {
     "",
     `Machine: ${machine}. Date: ${new Date().toISOString()}.`,
     "",
-    "Method: free variables with every service up and idle; the cost of each idle connection",
-    "(3 held open, the difference divided by 3: line / echo / HTTP before its request); free",
-    "variables after 1,000 mixed sessions (line: greeting, READ, STATUS, QUIT; echo TCP: 64 bytes;",
+    "Method: free variables with every service up and idle; the cost of idle connections (3 held",
+    "open: each one after the first, and the first, which loads its service's code; line / echo /",
+    "HTTP before its request); free variables after 1,000 mixed sessions (line: greeting, READ,",
+    "STATUS, QUIT; echo TCP: 64 bytes;",
     "echo UDP: one datagram), 2 s after the last; echo throughput over loopback with at most 1 KB in",
     "flight. Aims (issue 4): at least 1250 of 1600 free, 30 variables or fewer per idle connection,",
     "back within 20 after the sessions. On the real interpreter a service's code is loaded for its",
     "first client and dropped after its last (docs/MEMORY.md), so the first connection of each",
-    "kind pays for the service's code: the per-connection figure includes a third of it.",
+    "kind pays for the service's code.",
     "",
-    "| target | measured | free idle | vars per idle connection (line / echo / HTTP) | free after sessions | echo KB/s |",
-    "|---|---|---|---|---|---|",
+    "| target | measured | free idle | vars per further idle connection (line / echo / HTTP) | first connection, with its service (line / echo / HTTP) | free after sessions | echo KB/s |",
+    "|---|---|---|---|---|---|---|",
     ...results.map(row),
     "",
     "## Web server (issue 5)",
