@@ -14,6 +14,7 @@
 import {
   BOARD_NAME, CONSOLE_POLICY, DEVICE_NAME, FIRMWARE_VERSION, HAS_WIFI, PORT_ECHO, PORT_HTTP, PORT_LINE, VARS_TOTAL,
 } from "board-config";
+import { load as loadDevice } from "lazy:device";
 import { load as loadEcho } from "lazy:echo";
 import { load as loadLine } from "lazy:line";
 import { load as loadWeb } from "lazy:web";
@@ -47,7 +48,10 @@ function load(k: number, r: Resident, free: number): ResidentService | string {
     consoleLog((k === ECHO ? "echo" : k === LINE ? "line" : "http") + ": refused, too little memory to load");
     return k === ECHO ? "" : k === LINE ? "ERR EBUSY low memory\r\n" : "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
   }
-  return k === ECHO ? loadEcho().start(r, k, FIXED) : k === LINE ? loadLine().start(r, k, FIXED) : loadWeb().startWeb(r, k, FIXED);
+  if (k === ECHO) return loadEcho().start(r, k, FIXED);
+  // The line and web services share one device view, made here so that it holds no service's code.
+  if (r.dev_ === null) r.dev_ = loadDevice().createDevice(r);
+  return k === LINE ? loadLine().start(r, k, FIXED) : loadWeb().startWeb(r, k, FIXED);
 }
 
 /** Starts the device: echo and the line protocol, and the web server unless `web` is false. */

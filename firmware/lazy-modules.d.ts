@@ -23,3 +23,6 @@ declare module "lazy:line-cmd" {
 declare module "lazy:web-more" {
   export function load(): typeof import("./lazy/web-more.ts");
 }
+declare module "lazy:device" {
+  export function load(): typeof import("./lazy/device.ts");
+}

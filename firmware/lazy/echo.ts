@@ -7,7 +7,7 @@ import { consoleLog } from "../platform/console.ts";
 import { timers, uptimeSince } from "../platform/timers.ts";
 import type { Resident, ResidentService } from "../platform/types.ts";
 import { ECHO_IDLE_MS, EchoTcp } from "../services/echo-server.ts";
-import { ServiceSlot } from "../services/resident-view.ts";
+import { ServiceSlot } from "../services/service-slot.ts";
 
 /** TCP echo as service `k` of the core; `fixed` sockets are never for clients. */
 export function start(r: Resident, k: number, fixed: number): ResidentService {

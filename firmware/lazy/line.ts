@@ -14,20 +14,22 @@ import { readToken } from "../platform/token-store.ts";
 import type { Resident, ResidentService } from "../platform/types.ts";
 import { TokenAuth } from "../services/auth.ts";
 import { LINE_CLIENT_VARS, LINE_IDLE_MS, LineServer } from "../services/line-server.ts";
-import { ResidentView } from "../services/resident-view.ts";
+import type { DeviceView } from "../services/device-view.ts";
+import { ServiceSlot } from "../services/service-slot.ts";
 
-/** The line protocol as service `k` of the core; `fixed` sockets are never for clients. */
+/** The line protocol as service `k` of the core, on its device view (r.dev_); `fixed` sockets are never for clients. */
 export function start(r: Resident, k: number, fixed: number): ResidentService {
-  const v = new ResidentView(r, k, fixed);
+  const v = new ServiceSlot(r, k, fixed);
+  const d = r.dev_ as DeviceView;
   v.in_ = new LineServer({
     port: 0,
     log: consoleLog,
-    device: v,
+    device: d,
     budget: v,
     auth: new TokenAuth(readToken()),
     timers: timers,
     push: function () {
-      return new (loadPush().UdpPush)(r.udp_, v, timers, consoleLog);
+      return new (loadPush().UdpPush)(r.udp_, d, timers, consoleLog);
     },
     fetch: function () {
       const m = loadFetch();

@@ -2,10 +2,11 @@
  * The resident core: what the device holds for its whole life, written for the fewest variables
  * (docs/MEMORY.md). One object (Resident) holds the LED's state, the count of client sockets, the
  * ring of the last 60 samples and the services loaded now. A once-a-second interval samples A0,
- * the uptime, free memory and the LED into the ring and tells each loaded service. Each TCP port
+ * the uptime, free memory and the LED into the ring and tells the services' device view (and
+ * lets the view go once no service is loaded). Each TCP port
  * hands its sockets to one service, loaded for its first client by `load` (which returns a text
  * to send instead when there is too little memory to load it); a service lets go of itself after
- * its last client (services/resident-view.ts). UDP echo answers each datagram from here: it has no
+ * its last client (services/service-slot.ts). UDP echo answers each datagram from here: it has no
  * state, so it costs one listener. Everything else is code in lazy modules, in RAM only while used.
  */
 import { createRing, ringPush } from "../../lib/sample-ring.ts";
@@ -35,6 +36,7 @@ export function startResident(ports: number[], udpPort: number, load: Loader): R
   const u = require("dgram").createSocket("udp4");
   r.udp_ = u;
   r.wifi_ = "up";
+  r.dev_ = null;
   driveLed(0);
 
   function accept(k: number, s: Socket): void {
@@ -78,14 +80,16 @@ export function startResident(ports: number[], udpPort: number, load: Loader): R
   setInterval(function () {
     const ms = uptimeSince(r.t0_);
     ringPush(r, ms, readA0(ms), process.memory(false).free, r.led_);
-    for (let k = 0; k < r.svc_.length; k++) {
-      const v = r.svc_[k];
-      if (v !== null) {
-        try {
-          v.tick_();
-        } catch (e) {
-          print("sampler: " + e);
-        }
+    const d = r.dev_;
+    if (d === null) return;
+    let loaded = 0;
+    for (let k = 0; k < r.svc_.length; k++) if (r.svc_[k] !== null) loaded++;
+    if (loaded === 0) r.dev_ = null;
+    else {
+      try {
+        d.tick_();
+      } catch (e) {
+        print("sampler: " + e);
       }
     }
   }, SAMPLE_PERIOD_MS);

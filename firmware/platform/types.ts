@@ -99,8 +99,7 @@ export interface WifiSetup {
 
 /**
  * A service the resident core loads for its first client and drops after its last
- * (platform/resident.ts, docs/MEMORY.md): the lazy module's view of the core
- * (services/resident-view.ts) implements it.
+ * (platform/resident.ts, docs/MEMORY.md): services/service-slot.ts implements it.
  */
 export interface ResidentService {
   /** Takes an accepted socket (the service counts it, or refuses and ends it). */
@@ -109,8 +108,6 @@ export interface ResidentService {
   n_: number;
   /** True while the service must stay loaded without clients (a UDP push runs). */
   busy(): boolean;
-  /** A new sample is in the ring. */
-  tick_(): void;
   /** The console's `say(text)`: the line protocol sends it to its clients; returns how many. */
   say_(text: string): number;
 }
@@ -118,7 +115,8 @@ export interface ResidentService {
 /**
  * What the device holds for its life (platform/resident.ts): the LED's state, the client sockets
  * in use, the last 60 samples, the services loaded now (by index: echo, line, HTTP), the UDP
- * socket (echo, and the UDP push sends from it) and the Wi-Fi state.
+ * socket (echo, and the UDP push sends from it), the Wi-Fi state, and the device view the line
+ * and web services share while either is loaded (services/device-view.ts; null otherwise).
  */
 export interface Resident extends Ring {
   /** getTime() at boot (uptime is counted from it). */
@@ -128,4 +126,5 @@ export interface Resident extends Ring {
   svc_: Array<ResidentService | null>;
   udp_: Datagrams;
   wifi_: "up" | "connecting" | "ap" | "down";
+  dev_: { tick_(): void } | null;
 }

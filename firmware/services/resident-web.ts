@@ -11,15 +11,17 @@ import { readToken } from "../platform/token-store.ts";
 import type { Resident, ResidentService } from "../platform/types.ts";
 import { createWifiSetup } from "../platform/wifi-setup.ts";
 import { TokenAuth } from "./auth.ts";
-import { ResidentView } from "./resident-view.ts";
+import type { DeviceView } from "./device-view.ts";
+import { ServiceSlot } from "./service-slot.ts";
 import { createWebHandler } from "./web/web-server.ts";
 
-/** The web server as service `k` of the core; `fixed` sockets are never for clients. */
+/** The web server as service `k` of the core, on its device view (r.dev_); `fixed` sockets are never for clients. */
 export function startWeb(r: Resident, k: number, fixed: number): ResidentService {
-  const v = new ResidentView(r, k, fixed);
+  const v = new ServiceSlot(r, k, fixed);
+  const d = r.dev_ as DeviceView;
   v.in_ = createWebHandler({
-    device: v,
-    history: v,
+    device: d,
+    history: d,
     budget: v,
     auth: new TokenAuth(readToken()),
     storage: createStorageFiles(),
