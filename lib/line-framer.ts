@@ -6,15 +6,17 @@
  * is discarded; the next line is framed normally. Holds at most one partial line of at most
  * max+1 bytes, whatever the input. Empty lines are passed on (the caller ignores them).
  * frameLines() works on any object with the two state fields (the line server keeps them on its
- * connection object, so framing costs no object or methods of its own); LineFramer wraps it.
+ * client's socket, so framing costs no object or methods of its own); LineFramer wraps it. Both
+ * fields may be absent (no partial line, not skipping), and frameLines leaves them absent, or
+ * deletes them, while they are so: a client that never sent half a line holds neither.
  */
 
 export type LineSink = (err: string | null, line: string) => void;
 
-/** A framer's state: the partial line held, and whether the rest of an over-long line is being skipped. */
+/** A framer's state: the partial line held, and whether the rest of an over-long line is being skipped (absent: none, no). */
 export interface FrameState {
-  b_: string;
-  k_: boolean;
+  b_?: string;
+  k_?: boolean;
 }
 
 /** Feeds a chunk; calls `sink(null, line)` for each line and `sink("E2BIG", "")` once per over-long line. */
@@ -24,26 +26,27 @@ export function frameLines(st: FrameState, max: number, chunk: string, sink: Lin
   while (start < n) {
     const nl = chunk.indexOf("\n", start);
     const end = nl < 0 ? n : nl;
+    const held = st.b_ === undefined ? "" : st.b_;
     if (st.k_) {
-      if (nl >= 0) st.k_ = false;
-    } else if (st.b_.length + (end - start) > max + 1) {
+      if (nl >= 0) delete st.k_;
+    } else if (held.length + (end - start) > max + 1) {
       // Too long even if its last byte were a `\r`: report once, drop what is held.
-      st.b_ = "";
-      st.k_ = nl < 0;
+      delete st.b_;
+      if (nl < 0) st.k_ = true;
       sink("E2BIG", "");
     } else if (nl >= 0) {
-      let line = st.b_ + chunk.substring(start, end);
-      st.b_ = "";
+      let line = held + chunk.substring(start, end);
+      delete st.b_;
       if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.substring(0, line.length - 1);
       if (line.length > max) sink("E2BIG", "");
       else sink(null, line);
     } else {
-      st.b_ += chunk.substring(start, end);
-      if (st.b_.length > max && st.b_.charCodeAt(max) !== 13) {
-        st.b_ = "";
+      const b = held + chunk.substring(start, end);
+      if (b.length > max && b.charCodeAt(max) !== 13) {
+        delete st.b_;
         st.k_ = true;
         sink("E2BIG", "");
-      }
+      } else st.b_ = b;
     }
     if (nl < 0) break;
     start = nl + 1;
@@ -51,19 +54,17 @@ export function frameLines(st: FrameState, max: number, chunk: string, sink: Lin
 }
 
 export class LineFramer implements FrameState {
-  b_: string;
-  k_: boolean;
+  b_?: string;
+  k_?: boolean;
   private max_: number;
 
   constructor(max: number) {
     this.max_ = max;
-    this.b_ = "";
-    this.k_ = false;
   }
 
   /** Bytes held for the current partial line. */
   held(): number {
-    return this.b_.length;
+    return this.b_ === undefined ? 0 : this.b_.length;
   }
 
   /** Feeds a chunk; calls `sink(null, line)` for each line and `sink("E2BIG", "")` once per over-long line. */

@@ -1,143 +1,154 @@
 /*
  * Echo, RFC 862, over TCP: every byte comes back unchanged, binary-safe, in order.
  *
- * TCP: what is echoed but not yet sent is counted until the next `drain` (Espruino fires it when
- * its send buffer is empty) and, once that count passes the bound, read exactly from Espruino's
- * send buffer (platform/socket-held.ts). A client that sends without reading makes it grow; past
- * MAX_UNSENT bytes it is closed, so no client can make the device hold more than about 2 KB.
- * Each connection takes a socket from the budget; the one too many is closed at once. A
- * connection quiet for ECHO_IDLE_MS is closed. Listeners are shared functions that keep their
- * state on the socket, so an idle connection costs little more than the socket itself.
- * The caller listens and hands each socket to accept() (the firmware's resident core does).
- * UDP echo has no state and is answered by the resident core itself (platform/resident.ts).
+ * TCP: bytes echoed are counted and, once that count passes the bound, the bytes not yet sent
+ * are read exactly from Espruino's send buffer (platform/socket-held.ts) and the count starts
+ * again from them. A client that sends without reading makes it grow; past MAX_UNSENT bytes it
+ * is closed, so no client can make the device hold more than about 2 KB. Each connection takes a
+ * socket from the budget; the one too many is closed at once. A connection quiet for `idleMs` is
+ * closed: a sweep every SWEEP_MS (running while there are connections) counts each one's quiet
+ * sweeps. The caller listens and hands each socket to accept() (the firmware's resident core
+ * does). UDP echo has no state and is answered by the resident core itself (platform/resident.ts).
+ *
+ * Memory (docs/MEMORY.md, rule 7): a connection is its socket. What it needs is kept on the
+ * socket and only once it is not 0 (an absent field costs nothing): an idle connection is the
+ * socket, its `data` and `close` listeners (functions of the server, shared by every socket),
+ * its place in the list and its count of quiet sweeps. There is no `drain` listener (the count is
+ * corrected from the send buffer instead) and no `error` listener (Espruino drops an event
+ * nobody listens to, and the `close` that follows an error frees the connection). Everything
+ * done to a connection goes through one dispatcher, EchoTcp.x_(s, op, a).
  */
 import type { SocketBudget } from "./contracts.ts";
-import { ConnList } from "./conn-list.ts";
 import { heldBytes } from "../platform/socket-held.ts";
 import type { Clock, Log, Socket, Timers } from "../platform/types.ts";
 
 /** Bytes echoed but not yet handed to the network, past which a connection is closed (SPEC.md: at most 2 KB). */
 export const MAX_UNSENT = 2048;
 export const ECHO_IDLE_MS = 120000;
-const SWEEP_MS = 5000;
+/** The idle sweep's period; an idle limit that is a multiple of it is kept to the millisecond of a sweep. */
+export const SWEEP_MS = 5000;
+
+/** The dispatcher's operations (EchoTcp.x_): bytes `a` received, end, the socket is gone, the idle sweep, end them all. */
+export const DATA = 0;
+export const END = 1;
+export const GONE = 2;
+export const SWEEP = 3;
+export const CLOSE = 4;
 
 export interface EchoOptions {
   log: Log;
   budget: SocketBudget;
   timers: Timers;
-  clock: Clock;
+  /** Not used: quiet time is counted in sweeps (callers that pass a clock still may). */
+  clock?: Clock;
   idleMs: number;
 }
 
-class EchoConn {
-  s_: Socket;
-  srv_: EchoTcp;
-  la_: number;
-  un_: number;
-  cl_: boolean;
-
-  constructor(s: Socket, srv: EchoTcp) {
-    this.s_ = s;
-    this.srv_ = srv;
-    this.la_ = srv.o_.clock();
-    this.un_ = 0;
-    this.cl_ = false;
-  }
-
-  busy_(): boolean {
-    return false;
-  }
-
-  idle_(): void {
-    this.end_();
-  }
-
-  end_(): void {
-    try {
-      this.s_.end();
-    } catch (e) {
-      this.gone_();
-    }
-  }
-
-  data_(d: string): void {
-    if (this.cl_) return;
-    this.la_ = this.srv_.o_.clock();
-    this.un_ += d.length;
-    if (this.un_ > MAX_UNSENT) this.un_ = heldBytes(this.s_, this.un_ - d.length) + d.length;
-    if (this.un_ > MAX_UNSENT) {
-      this.srv_.o_.log("echo: client not reading, closed");
-      this.end_();
-      return;
-    }
-    this.s_.write(d);
-  }
-
-  gone_(): void {
-    if (this.cl_) return;
-    this.cl_ = true;
-    this.srv_.conns_.remove(this);
-    this.srv_.o_.budget.release();
-  }
-}
-
-type EchoSocket = Socket & { e_?: EchoConn };
-
-function onData(this: EchoSocket, d: string): void {
-  const c = this.e_;
-  if (!c) return;
-  try {
-    c.data_(d);
-  } catch (e) {
-    c.srv_.o_.log("echo: " + e);
-    c.gone_();
-  }
-}
-
-function onDrain(this: EchoSocket): void {
-  if (this.e_) this.e_.un_ = 0;
-}
-
-function onClose(this: EchoSocket): void {
-  if (this.e_) this.e_.gone_();
-}
-
-function onError(this: EchoSocket): void {
-  // The close that follows frees the connection.
-}
+/** An echo connection: its socket, with the fields it needs once they are not 0. */
+export type EchoSocket = Socket & {
+  /** Sweeps since the last byte received (or the accept). */
+  i_?: number;
+  /** Bytes written since the count was last corrected from the send buffer. */
+  u_?: number;
+  /** 1 once gone (its socket given back). */
+  g_?: number;
+};
 
 /** TCP echo's connections: the caller listens and hands each socket to accept(). */
 export class EchoTcp {
   o_: EchoOptions;
-  conns_: ConnList<EchoConn>;
+  /** The open connections. */
+  l_: EchoSocket[];
+  /** The idle sweep's timer, 0: none. */
+  w_: number;
+  /** The socket listeners (`data`, `close`) and the sweep, one each for every connection. */
+  d_: (this: EchoSocket, d: string) => void;
+  c_: (this: EchoSocket) => void;
+  sw_: () => void;
 
   constructor(o: EchoOptions) {
     this.o_ = o;
-    this.conns_ = new ConnList<EchoConn>(o.timers, o.clock, o.idleMs, SWEEP_MS);
+    this.l_ = [];
+    this.w_ = 0;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+    const self = this;
+    this.d_ = function (this: EchoSocket, d: string) {
+      self.x_(this, DATA, d);
+    };
+    this.c_ = function (this: EchoSocket) {
+      self.x_(this, GONE, "");
+    };
+    // The list is never empty while the sweep runs; its first socket stands for "no connection".
+    this.sw_ = function () {
+      self.x_(self.l_[0], SWEEP, "");
+    };
   }
 
   accept(s: Socket): void {
-    if (!this.o_.budget.acquire()) {
-      this.o_.log("echo: refused, no socket");
+    const o = this.o_;
+    if (!o.budget.acquire()) {
+      o.log("echo: refused, no socket");
       s.end();
       return;
     }
-    const c = new EchoConn(s, this);
-    (s as EchoSocket).e_ = c;
-    s.on("data", onData);
-    s.on("drain", onDrain);
-    s.on("close", onClose);
-    s.on("error", onError);
-    this.conns_.add(c);
+    s.on("data", this.d_);
+    s.on("close", this.c_);
+    this.l_.push(s);
+    if (this.w_ === 0) this.w_ = o.timers.setInterval(this.sw_, SWEEP_MS);
   }
 
-  clients(): number {
-    return this.conns_.list.length;
-  }
-
-  /** Ends every connection. */
-  close(): void {
-    const l = this.conns_.list.slice();
-    for (let i = 0; i < l.length; i++) l[i].end_();
+  /**
+   * Does `op` to connection `s`: DATA (echo `a`, or close a client not reading), END it, GONE
+   * (its socket is gone: give it back, once), SWEEP (end the connections quiet for the idle
+   * limit; `s` unused) or CLOSE (end every connection; `s` unused).
+   */
+  x_(s: EchoSocket, op: number, a: string): void {
+    const o = this.o_;
+    try {
+      if (op === DATA) {
+        if (s.g_) return;
+        s.i_ = 0;
+        let u = (s.u_ || 0) + a.length;
+        if (u > MAX_UNSENT) u = heldBytes(s, u - a.length) + a.length;
+        s.u_ = u;
+        if (u > MAX_UNSENT) {
+          o.log("echo: client not reading, closed");
+          this.x_(s, END, "");
+          return;
+        }
+        s.write(a);
+      } else if (op === END) {
+        try {
+          s.end();
+        } catch (e) {
+          this.x_(s, GONE, "");
+        }
+      } else if (op === GONE) {
+        if (s.g_) return;
+        s.g_ = 1;
+        const l = this.l_;
+        const i = l.indexOf(s);
+        if (i >= 0) l.splice(i, 1);
+        if (l.length === 0 && this.w_ !== 0) {
+          o.timers.clearInterval(this.w_);
+          this.w_ = 0;
+        }
+        o.budget.release();
+      } else {
+        const l = this.l_.slice();
+        for (let i = 0; i < l.length; i++) {
+          const c = l[i];
+          if (op === CLOSE) this.x_(c, END, "");
+          else {
+            // Quiet for i_ sweeps: for more than i_ - 1 periods.
+            c.i_ = (c.i_ || 0) + 1;
+            if ((c.i_ - 1) * SWEEP_MS >= o.idleMs) this.x_(c, END, "");
+          }
+        }
+      }
+    } catch (e) {
+      o.log("echo: " + e);
+      if (op === DATA) this.x_(s, GONE, "");
+    }
   }
 }

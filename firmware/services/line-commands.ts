@@ -30,10 +30,10 @@ function exec(v: LineServer, t: Client, c: Command): void {
     return v.x_(
       t,
       SEND,
-      formatStatus({ uptime: d.uptimeMs(), free: d.freeVars(), led: d.led(), clients: d.clients(), ip: d.ip(), rssi: d.rssi(), wifi: d.wifiState(), dropped: t.dr_ }),
+      formatStatus({ uptime: d.uptimeMs(), free: d.freeVars(), led: d.led(), clients: d.clients(), ip: d.ip(), rssi: d.rssi(), wifi: d.wifiState(), dropped: t.dr_ || 0 }),
     );
   }
-  if (c.cmd === "READ") return v.x_(t, SEND, "OK " + encodeSampleCsv(takeSample(d, ++t.rq_)));
+  if (c.cmd === "READ") return v.x_(t, SEND, "OK " + encodeSampleCsv(takeSample(d, (t.rq_ = (t.rq_ || 0) + 1))));
   if (c.cmd === "STOP") {
     v.x_(t, STOP, 0);
     return v.x_(t, SEND, "OK stream=off");
@@ -54,8 +54,8 @@ function exec(v: LineServer, t: Client, c: Command): void {
   }
   if (c.cmd === "UDPOFF") {
     // Dropping the push lets the firmware free its code.
-    const r = v.pu_ === null ? "OK udp=off" : v.pu_.off();
-    v.pu_ = null;
+    const r = v.pu_ === undefined ? "OK udp=off" : v.pu_.off();
+    delete v.pu_;
     return v.x_(t, SEND, r);
   }
   if (d.lowMemory()) return v.x_(t, SEND, "ERR EBUSY low memory");
@@ -67,11 +67,11 @@ function exec(v: LineServer, t: Client, c: Command): void {
     return;
   }
   if (c.cmd === "UDP") {
-    if (v.pu_ === null) v.pu_ = o.push();
+    if (v.pu_ === undefined) v.pu_ = o.push();
     return v.x_(t, SEND, v.pu_.set(c.ip, c.port, c.ms));
   }
   if (c.cmd === "FETCH") {
-    if (v.fe_ === null) v.fe_ = o.fetch();
+    if (v.fe_ === undefined) v.fe_ = o.fetch();
     return v.fe_.start(c.url, function (line: string) {
       v.x_(t, LOG, line);
       v.x_(t, SEND, line);

@@ -7,14 +7,19 @@
  * MAX_UNSENT bytes is closed. Telemetry never blocks: a sample due while more than STREAM_HOLD
  * bytes are undrained is dropped and counted (`dropped` in STATUS), its seq is used up, so the
  * gap shows. A client quiet for `idleMs` and not streaming is closed (a sweep every SWEEP_MS runs
- * while there are clients). The one client too many for the socket budget, or any new client
+ * while there are clients; a limit that is a multiple of it is kept to the millisecond of a sweep). The one client too many for the socket budget, or any new client
  * while memory is low, gets `ERR EBUSY` and a close. Every handler catches and logs its
  * exceptions; the other clients and services go on.
  *
  * Memory (docs/MEMORY.md, rule 7): a function costs RAM while the module is loaded, whatever its
- * size, so a client is a plain object of fields (its framer state included) and everything done
- * to a client goes through one dispatcher, LineServer.x_(client, op, arg). Socket listeners are
- * shared functions that find their client through the socket (`this`).
+ * size, so everything done to a client goes through one dispatcher, LineServer.x_(client, op,
+ * arg). A client is its socket: its fields (its framer state included) are kept on the socket,
+ * each only once it is not 0, since an absent field costs nothing. The socket's `data` and `close`
+ * listeners are functions of the server, shared by every client, that find the client as `this`.
+ * There is no `drain` listener: the count of bytes written is corrected from the socket's send
+ * buffer (platform/socket-held.ts) once it passes a bound. There is no `error` listener either:
+ * Espruino drops an event nobody listens to, and the `close` that follows an error (its
+ * `hadError` logged) frees the client. Idle time is counted in sweeps, not read from a clock.
  */
 import { frameLines } from "../../lib/line-framer.ts";
 import { encodeSampleCsv } from "../../lib/sample-csv.ts";
@@ -22,7 +27,7 @@ import type { Auth, Device, SocketBudget } from "./contracts.ts";
 import type { HttpUrl } from "../../lib/http-url.ts";
 import { takeSample } from "./take-sample.ts";
 import { heldBytes } from "../platform/socket-held.ts";
-import type { Log, Net, Socket, SocketError, Timers } from "../platform/types.ts";
+import type { Log, Net, Socket, Timers } from "../platform/types.ts";
 
 export const LINE_MAX = 128;
 export const MAX_UNSENT = 1024;
@@ -84,44 +89,29 @@ export interface Fetch {
   start(url: HttpUrl, reply: (line: string) => void): void;
 }
 
-/** One line client: fields only (the dispatcher does the work). */
-export interface Client {
-  s_: Socket;
-  /** Uptime of the last byte received. */
-  la_: number;
-  /** Bytes written and not known to be drained. */
-  un_: number;
+/**
+ * One line client: its socket, with the fields it needs once they are not 0 (an absent field
+ * costs no memory; an idle client that has sent nothing holds i_ and un_ only).
+ */
+export type Client = Socket & {
+  /** Idle sweeps since the last byte received (or the accept). */
+  i_?: number;
+  /** Bytes written since the count was last corrected from the send buffer (heldBytes). */
+  un_?: number;
   /** Stream samples dropped. */
-  dr_: number;
+  dr_?: number;
   /** Stream and READ sequence numbers. */
-  sq_: number;
-  rq_: number;
-  /** Stream timer, 0: none. */
-  st_: number;
-  au_: boolean;
-  cl_: boolean;
+  sq_?: number;
+  rq_?: number;
+  /** Stream timer; absent or 0: none. */
+  st_?: number;
+  au_?: boolean;
+  /** Gone: its socket has been given back. */
+  cl_?: boolean;
   /** Framer state (lib/line-framer.ts). */
-  b_: string;
-  k_: boolean;
-}
-
-type LineSocket = Socket & { c_?: Client; v_?: LineServer };
-
-function onData(this: LineSocket, d: string): void {
-  if (this.c_ && this.v_) this.v_.x_(this.c_, DATA, d);
-}
-
-function onDrain(this: LineSocket): void {
-  if (this.c_) this.c_.un_ = 0;
-}
-
-function onClose(this: LineSocket): void {
-  if (this.c_ && this.v_) this.v_.x_(this.c_, GONE, 0);
-}
-
-function onError(this: LineSocket, e: SocketError): void {
-  if (this.c_ && this.v_) this.v_.x_(this.c_, LOG, "socket error " + e.code);
-}
+  b_?: string;
+  k_?: boolean;
+};
 
 export class LineServer {
   o_: LineOptions;
@@ -130,20 +120,32 @@ export class LineServer {
   /** The idle sweep's timer, 0: none. */
   w_: number;
   /** UDP push and FETCH, once a command has needed them. */
-  pu_: Push | null;
-  fe_: Fetch | null;
+  pu_?: Push;
+  fe_?: Fetch;
+  /** The socket listeners (`data`, `close`) and the sweep: one each, shared by every client. */
+  d_: (this: Client, d: string) => void;
+  c_: (this: Client, hadError: boolean) => void;
+  sw_: () => void;
 
   /** Listens on `o.port`; with port 0 it does not, and the caller hands each socket to accept(). */
   constructor(o: LineOptions) {
     this.o_ = o;
     this.l_ = [];
     this.w_ = 0;
-    this.pu_ = null;
-    this.fe_ = null;
-    const net = o.net;
-    if (o.port === 0 || net === undefined) return;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
+    this.d_ = function (this: Client, d: string) {
+      self.x_(this, DATA, d);
+    };
+    this.c_ = function (this: Client, hadError: boolean) {
+      self.x_(this, GONE, hadError ? 1 : 0);
+    };
+    // The list is never empty while the sweep runs; its first client stands for "no client".
+    this.sw_ = function () {
+      self.x_(self.l_[0], SWEEP, 0);
+    };
+    const net = o.net;
+    if (o.port === 0 || net === undefined) return;
     net.listen(o.port, function (s: Socket) {
       self.accept(s);
     });
@@ -151,7 +153,7 @@ export class LineServer {
 
   /** True while the server must stay loaded without clients: a UDP push is running. */
   busy(): boolean {
-    return this.pu_ !== null && this.pu_.active();
+    return this.pu_ !== undefined && this.pu_.active();
   }
 
   accept(s: Socket): void {
@@ -164,23 +166,12 @@ export class LineServer {
         s.end("ERR EBUSY " + why + "\r\n");
         return;
       }
-      const c: Client = { s_: s, la_: o.device.uptimeMs(), un_: 0, dr_: 0, sq_: 0, rq_: 0, st_: 0, au_: false, cl_: false, b_: "", k_: false };
-      (s as LineSocket).c_ = c;
-      (s as LineSocket).v_ = this;
-      s.on("data", onData);
-      s.on("drain", onDrain);
-      s.on("close", onClose);
-      s.on("error", onError);
-      this.l_.push(c);
-      if (this.w_ === 0) {
-        // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
-        const self = this;
-        this.w_ = o.timers.setInterval(function () {
-          self.x_(c, SWEEP, 0);
-        }, SWEEP_MS);
-      }
-      this.x_(c, LOG, "connect");
-      this.x_(c, SEND, "# " + o.device.name + " " + o.device.version + " ready");
+      s.on("data", this.d_);
+      s.on("close", this.c_);
+      this.l_.push(s);
+      if (this.w_ === 0) this.w_ = o.timers.setInterval(this.sw_, SWEEP_MS);
+      this.x_(s, LOG, "connect");
+      this.x_(s, SEND, "# " + o.device.name + " " + o.device.version + " ready");
     } catch (e) {
       o.log("line: accept failed: " + e);
     }
@@ -201,37 +192,38 @@ export class LineServer {
   /**
    * Does `op` to client `c`: SEND a line (`a`; closes the client instead when it has not read
    * MAX_UNSENT bytes), END it, STOP its stream, STREAM every `a` ms, LOG `a`; and, inside this
-   * file, GONE (the connection is gone: free what it held, once), TICK (one stream sample),
-   * DATA (bytes `a` received) and SWEEP (close idle clients; `c` is unused).
+   * file, GONE (the connection is gone, `a` 1 after a socket error: free what it held, once), TICK
+   * (one stream sample), DATA (bytes `a` received) and SWEEP (close idle clients; `c` is unused).
    */
   x_(c: Client, op: number, a: string | number): void {
     const o = this.o_;
     try {
       if (op === LOG) {
-        o.log("line " + (c.s_.remoteAddress ? c.s_.remoteAddress : "?") + ": " + a);
+        o.log("line " + (c.remoteAddress ? c.remoteAddress : "?") + ": " + a);
       } else if (op === SEND) {
         if (c.cl_) return;
         const line = a as string;
         const n = line.length + 2;
-        c.un_ += n;
-        if (c.un_ > MAX_UNSENT) c.un_ = heldBytes(c.s_, c.un_ - n) + n;
-        if (c.un_ > MAX_UNSENT) {
+        let u = (c.un_ || 0) + n;
+        if (u > MAX_UNSENT) u = heldBytes(c, u - n) + n;
+        c.un_ = u;
+        if (u > MAX_UNSENT) {
           this.x_(c, LOG, "not reading, closed");
           this.x_(c, END, 0);
           return;
         }
         try {
-          c.s_.write(line + "\r\n");
+          c.write(line + "\r\n");
         } catch (e) {
           this.x_(c, GONE, 0);
         }
       } else if (op === TICK) {
-        const seq = ++c.sq_;
-        if (c.un_ > STREAM_HOLD) c.un_ = heldBytes(c.s_, c.un_);
-        if (c.un_ > STREAM_HOLD) c.dr_++;
+        const seq = (c.sq_ = (c.sq_ || 0) + 1);
+        if ((c.un_ || 0) > STREAM_HOLD) c.un_ = heldBytes(c, c.un_ || 0);
+        if ((c.un_ || 0) > STREAM_HOLD) c.dr_ = (c.dr_ || 0) + 1;
         else this.x_(c, SEND, encodeSampleCsv(takeSample(o.device, seq)));
       } else if (op === DATA) {
-        c.la_ = o.device.uptimeMs();
+        c.i_ = 0;
         // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
         const self = this;
         frameLines(c, LINE_MAX, a as string, function (err: string | null, line: string) {
@@ -241,23 +233,28 @@ export class LineServer {
           else o.commands()(self, c, line);
         });
       } else if (op === SWEEP) {
-        const now = o.device.uptimeMs();
         const l = this.l_.slice();
         for (let i = 0; i < l.length; i++) {
-          if (l[i].st_ === 0 && now - l[i].la_ > o.idleMs) {
-            this.x_(l[i], LOG, "idle timeout");
-            this.x_(l[i], SEND, "# idle timeout");
-            this.x_(l[i], END, 0);
+          const t = l[i];
+          // A streaming client may stay quiet. Quiet for i_ sweeps: for more than i_ - 1 periods.
+          if (t.st_) continue;
+          t.i_ = (t.i_ || 0) + 1;
+          if ((t.i_ - 1) * SWEEP_MS >= o.idleMs) {
+            this.x_(t, LOG, "idle timeout");
+            this.x_(t, SEND, "# idle timeout");
+            this.x_(t, END, 0);
           }
         }
       } else {
         // STOP, END, GONE, STREAM: each stops the stream first.
         if (op !== STOP && op !== STREAM && c.cl_) return;
-        if (c.st_ !== 0) o.timers.clearInterval(c.st_);
-        c.st_ = 0;
+        if (c.st_) {
+          o.timers.clearInterval(c.st_);
+          c.st_ = 0;
+        }
         if (op === END) {
           try {
-            c.s_.end();
+            c.end();
           } catch (e) {
             this.x_(c, GONE, 0);
           }
@@ -271,7 +268,7 @@ export class LineServer {
             this.w_ = 0;
           }
           o.budget.release();
-          this.x_(c, LOG, "disconnect");
+          this.x_(c, LOG, a ? "disconnect, socket error" : "disconnect");
         } else if (op === STREAM && !c.cl_) {
           c.sq_ = 0;
           // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)

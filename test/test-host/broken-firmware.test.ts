@@ -25,7 +25,7 @@ interface Patch {
 
 const PATCHES: Patch[] = [
   // Echo drops the fourth byte of every chunk longer than three bytes.
-  { file: "firmware/services/echo-server.ts", find: "this.s_.write(d);", replace: "this.s_.write(d.length > 3 ? d.slice(0, 3) + d.slice(4) : d);" },
+  { file: "firmware/services/echo-server.ts", find: "s.write(a);", replace: "s.write(a.length > 3 ? a.slice(0, 3) + a.slice(4) : a);" },
   // The greeting loses its "ready".
   { file: "firmware/services/line-server.ts", find: '" ready"', replace: '" up"' },
 ];

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EchoTcp, MAX_UNSENT } from "../../../firmware/services/echo-server.ts";
+import { CLOSE, EchoTcp, MAX_UNSENT } from "../../../firmware/services/echo-server.ts";
 import { randomSplit, rng } from "../../helpers/random.ts";
 import { FakeNet, rig } from "./fakes.ts";
 
@@ -79,17 +79,32 @@ test("an idle TCP connection is closed after the idle timeout", () => {
   assert.equal(s.ended, true);
 });
 
-test("close() ends the open connections", () => {
+test("an idle connection holds only its data and close listeners: no drain or error listener, no state until it sends", () => {
   const t = start();
   const s = t.net.connect(PORT);
-  t.echo.close();
+  assert.deepEqual([s.listeners("data"), s.listeners("close"), s.listeners("drain"), s.listeners("error")], [1, 1, 0, 0]);
+  assert.deepEqual(Object.keys(s).filter((k) => k.endsWith("_")), []);
+});
+
+test("a socket error is followed by its close, which frees the connection", () => {
+  const t = start();
+  const s = t.net.connect(PORT);
+  s.emit("error", { code: -9, message: "connection reset" });
+  s.close(true);
+  assert.equal(t.budget.inUse(), 0);
+  assert.equal(t.timers.count(), 0);
+});
+
+test("CLOSE ends the open connections", () => {
+  const t = start();
+  const s = t.net.connect(PORT);
+  t.echo.x_(t.echo.l_[0], CLOSE, "");
   assert.equal(s.ended, true);
 });
 
 test("on Espruino the bound uses the socket's real send buffer, so a steady reader without drains is not closed", () => {
   const t = start();
-  const s = t.net.connect(PORT) as unknown as { sckt: number; dSnd: string; send(d: string): void; ended: boolean; out: string };
-  s.sckt = 1;
+  const s = t.net.connect(PORT);
   for (let i = 0; i < 50; i++) {
     s.dSnd = "q".repeat(300);
     s.send("x".repeat(268));

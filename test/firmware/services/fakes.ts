@@ -13,6 +13,9 @@ export class FakeSocket implements Socket {
   out = "";
   /** Bytes written since the last drain. */
   pending = 0;
+  /** Espruino's socket number and send buffer (platform/socket-held.ts reads them): what is written waits here until the peer reads. */
+  sckt = 1;
+  dSnd = "";
   ended = false;
   closed = false;
   private ls: Record<string, Listener[]> = {};
@@ -21,6 +24,7 @@ export class FakeSocket implements Socket {
     if (this.ended || this.closed) throw new Error("This socket is closed");
     this.out += data;
     this.pending += data.length;
+    this.dSnd += data;
     return false;
   }
   end(data?: string): void {
@@ -44,6 +48,7 @@ export class FakeSocket implements Socket {
   /** The peer read everything: Espruino fires drain. */
   drain(): void {
     this.pending = 0;
+    this.dSnd = "";
     this.emit("drain");
   }
   /** The connection goes away (peer close, or our end() completing). */

@@ -372,6 +372,23 @@ test("an exception in a command is logged, answered, and the server goes on", ()
   assert.match(ask(s, "STATUS\n")[0], /^OK /);
 });
 
+test("an idle client holds only its data and close listeners and the count of its greeting's bytes", () => {
+  const t = start();
+  const s = t.connect();
+  assert.deepEqual([s.listeners("data"), s.listeners("close"), s.listeners("drain"), s.listeners("error")], [1, 1, 0, 0]);
+  assert.equal(Object.keys(s).filter((k) => k.endsWith("_")).length, 1);
+});
+
+test("a socket error is followed by its close, which frees the client and is logged", () => {
+  const t = start();
+  const s = t.connect();
+  s.emit("error", { code: -9, message: "connection reset" });
+  s.close(true);
+  assert.equal(t.budget.inUse(), 0);
+  assert.equal(t.timers.count(), 0);
+  assert.equal(t.logs[t.logs.length - 1], "line 10.0.0.9: disconnect, socket error");
+});
+
 test("connects, commands and disconnects are logged with the peer address", () => {
   const t = start();
   const s = t.connect();
