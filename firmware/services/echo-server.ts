@@ -12,7 +12,7 @@
  *
  * Memory (docs/MEMORY.md, rule 7): a connection is its socket. What it needs is kept on the
  * socket and only once it is not 0 (an absent field costs nothing): an idle connection is the
- * socket, its `data` and `close` listeners (functions of the server, shared by every socket),
+ * socket, its `data` and `close` listeners (one function of the server, shared by every socket),
  * its place in the list and its count of quiet sweeps. There is no `drain` listener (the count is
  * corrected from the send buffer instead) and no `error` listener (Espruino drops an event
  * nobody listens to, and the `close` that follows an error frees the connection). Everything
@@ -61,10 +61,11 @@ export class EchoTcp {
   l_: EchoSocket[];
   /** The idle sweep's timer, 0: none. */
   w_: number;
-  /** The socket listeners (`data`, `close`) and the sweep, one each for every connection. */
-  d_: (this: EchoSocket, d: string) => void;
-  c_: (this: EchoSocket) => void;
-  sw_: () => void;
+  /**
+   * The one function for every connection's `data` (a string: `this` is the socket) and `close`
+   * (a boolean) and for the sweep's timer (no argument): one function instead of three.
+   */
+  e_: (this: EchoSocket, a?: string | boolean) => void;
 
   constructor(o: EchoOptions) {
     this.o_ = o;
@@ -72,15 +73,11 @@ export class EchoTcp {
     this.w_ = 0;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
-    this.d_ = function (this: EchoSocket, d: string) {
-      self.x_(this, DATA, d);
-    };
-    this.c_ = function (this: EchoSocket) {
-      self.x_(this, GONE, "");
-    };
-    // The list is never empty while the sweep runs; its first socket stands for "no connection".
-    this.sw_ = function () {
-      self.x_(self.l_[0], SWEEP, "");
+    this.e_ = function (this: EchoSocket, a?: string | boolean) {
+      if (typeof a === "string") self.x_(this, DATA, a);
+      // The list is never empty while the sweep runs; its first socket stands for "no connection".
+      else if (a === undefined) self.x_(self.l_[0], SWEEP, "");
+      else self.x_(this, GONE, "");
     };
   }
 
@@ -91,10 +88,10 @@ export class EchoTcp {
       s.end();
       return;
     }
-    s.on("data", this.d_);
-    s.on("close", this.c_);
+    s.on("data", this.e_);
+    s.on("close", this.e_);
     this.l_.push(s);
-    if (this.w_ === 0) this.w_ = o.timers.setInterval(this.sw_, SWEEP_MS);
+    if (this.w_ === 0) this.w_ = o.timers.setInterval(this.e_, SWEEP_MS);
   }
 
   /**

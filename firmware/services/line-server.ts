@@ -15,7 +15,7 @@
  * size, so everything done to a client goes through one dispatcher, LineServer.x_(client, op,
  * arg). A client is its socket: its fields (its framer state included) are kept on the socket,
  * each only once it is not 0, since an absent field costs nothing. The socket's `data` and `close`
- * listeners are functions of the server, shared by every client, that find the client as `this`.
+ * listener is one function of the server, shared by every client, that finds the client as `this`.
  * There is no `drain` listener: the count of bytes written is corrected from the socket's send
  * buffer (platform/socket-held.ts) once it passes a bound. There is no `error` listener either:
  * Espruino drops an event nobody listens to, and the `close` that follows an error (its
@@ -122,10 +122,11 @@ export class LineServer {
   /** UDP push and FETCH, once a command has needed them. */
   pu_?: Push;
   fe_?: Fetch;
-  /** The socket listeners (`data`, `close`) and the sweep: one each, shared by every client. */
-  d_: (this: Client, d: string) => void;
-  c_: (this: Client, hadError: boolean) => void;
-  sw_: () => void;
+  /**
+   * The one function for every client's `data` (a string: `this` is the socket) and `close`
+   * (a boolean, hadError) and for the sweep's timer (no argument): one function instead of three.
+   */
+  e_: (this: Client, a?: string | boolean) => void;
 
   /** Listens on `o.port`; with port 0 it does not, and the caller hands each socket to accept(). */
   constructor(o: LineOptions) {
@@ -134,15 +135,11 @@ export class LineServer {
     this.w_ = 0;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
     const self = this;
-    this.d_ = function (this: Client, d: string) {
-      self.x_(this, DATA, d);
-    };
-    this.c_ = function (this: Client, hadError: boolean) {
-      self.x_(this, GONE, hadError ? 1 : 0);
-    };
-    // The list is never empty while the sweep runs; its first client stands for "no client".
-    this.sw_ = function () {
-      self.x_(self.l_[0], SWEEP, 0);
+    this.e_ = function (this: Client, a?: string | boolean) {
+      if (typeof a === "string") self.x_(this, DATA, a);
+      // The list is never empty while the sweep runs; its first client stands for "no client".
+      else if (a === undefined) self.x_(self.l_[0], SWEEP, 0);
+      else self.x_(this, GONE, a ? 1 : 0);
     };
     const net = o.net;
     if (o.port === 0 || net === undefined) return;
@@ -166,10 +163,10 @@ export class LineServer {
         s.end("ERR EBUSY " + why + "\r\n");
         return;
       }
-      s.on("data", this.d_);
-      s.on("close", this.c_);
+      s.on("data", this.e_);
+      s.on("close", this.e_);
       this.l_.push(s);
-      if (this.w_ === 0) this.w_ = o.timers.setInterval(this.sw_, SWEEP_MS);
+      if (this.w_ === 0) this.w_ = o.timers.setInterval(this.e_, SWEEP_MS);
       this.x_(s, LOG, "connect");
       this.x_(s, SEND, "# " + o.device.name + " " + o.device.version + " ready");
     } catch (e) {
