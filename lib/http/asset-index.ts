@@ -27,8 +27,9 @@ export function assetLine(route: string, a: Asset): string {
   return [route, a.kind, a.type, a.file, a.bytes, a.etag].join(" ") + (a.gzFile ? " " + [a.gzFile, a.gzBytes, a.gzEtag].join(" ") : "");
 }
 
-/** The asset of `route` in the index text, or null. */
-export function findAsset(index: string, route: string): Asset | null {
+/** The asset of `route` in the index text (undefined: no index), or null. */
+export function findAsset(index: string | undefined, route: string): Asset | null {
+  if (index === undefined) return null;
   const at = index.indexOf("\n" + route + " ");
   if (at < 0) return null;
   const end = index.indexOf("\n", at + 1);

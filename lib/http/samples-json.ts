@@ -1,9 +1,10 @@
 /*
  * /api/samples as a stream: `{"fields":["seq","ms","a0","free","led"],"samples":[[...],...]}`,
- * written a few samples at a time, never as one string. The length is fixed when the writer is
- * made (the samples held then): samples taken later are not sent, and samples dropped from the
- * history while the answer is being sent leave their place as spaces before the closing `]}`,
- * so the Content-Length stays true and the JSON stays valid.
+ * given a few samples at a time, never as one string. The state of an answer is four numbers on
+ * any object (the web server keeps them on its connection), so no writer object or closure is held
+ * between pieces. The length is fixed by samplesStart (the samples held then): samples taken later
+ * are not sent, and samples dropped from the history while the answer is being sent leave their
+ * place as spaces before the closing `]}`, so the Content-Length stays true and the JSON valid.
  */
 
 export interface SampleRow {
@@ -16,6 +17,18 @@ export interface SampleRow {
 
 export interface SampleSource {
   forEach(cb: (s: SampleRow) => void): void;
+}
+
+/** A samples answer being given. */
+export interface SamplesStream {
+  /** The seq of the last sample given, 0 before the first. */
+  sl_?: number;
+  /** The seq of the last sample to give. */
+  sq_?: number;
+  /** Bytes given. */
+  of_?: number;
+  /** The byte length of the whole answer. */
+  by_?: number;
 }
 
 export const SAMPLES_HEAD = '{"fields":["seq","ms","a0","free","led"],"samples":[';
@@ -31,65 +44,52 @@ export function sampleCsv(s: SampleRow): string {
   return s.seq + "," + s.ms + "," + s.a0 + "," + s.free + "," + s.led;
 }
 
-export class SamplesJson {
-  /** The byte length of the whole answer. */
-  length: number;
-  private src_: SampleSource;
-  private last_: number;
-  private lastSeq_: number;
-  private sent_: number;
-  private started_: boolean;
+/** Starts answer `st` with the samples `src` holds now; gives its byte length (also `st.by_`). */
+export function samplesStart(src: SampleSource, st: SamplesStream): number {
+  let n = 0;
+  let rows = 0;
+  let last = 0;
+  src.forEach(function (s) {
+    n += sampleJson(s).length;
+    rows++;
+    last = s.seq;
+  });
+  st.sl_ = 0;
+  st.sq_ = last;
+  st.of_ = 0;
+  st.by_ = SAMPLES_HEAD.length + n + (rows > 0 ? rows - 1 : 0) + SAMPLES_TAIL.length;
+  return st.by_;
+}
 
-  constructor(src: SampleSource) {
-    this.src_ = src;
-    let n = 0;
-    let rows = 0;
-    let lastSeq = 0;
-    src.forEach((s) => {
-      n += sampleJson(s).length;
+/** The next piece of answer `st` (about `max` bytes, at least one sample), or null when all is given. */
+export function samplesNext(src: SampleSource, st: SamplesStream, max: number): string | null {
+  const by = st.by_ as number;
+  const given = st.of_ as number;
+  if (given >= by) return null;
+  let out = given === 0 ? SAMPLES_HEAD : "";
+  const room = by - SAMPLES_TAIL.length;
+  // more: samples are left for the next piece; rows: samples given in this piece.
+  let more = false;
+  let rows = 0;
+  if ((st.sl_ as number) < (st.sq_ as number)) {
+    src.forEach(function (s) {
+      if (more || s.seq <= (st.sl_ as number) || s.seq > (st.sq_ as number)) return;
+      if (out.length >= max && rows > 0) {
+        more = true;
+        return;
+      }
+      const row = ((st.sl_ as number) > 0 || rows > 0 ? "," : "") + sampleJson(s);
+      if (given + out.length + row.length > room) return;
+      out += row;
       rows++;
-      lastSeq = s.seq;
+      st.sl_ = s.seq;
     });
-    this.length = SAMPLES_HEAD.length + n + (rows > 0 ? rows - 1 : 0) + SAMPLES_TAIL.length;
-    this.lastSeq_ = lastSeq;
-    this.last_ = 0;
-    this.sent_ = 0;
-    this.started_ = false;
   }
-
-  /** The next piece (about `max` bytes, at least one sample), or null when all is given. */
-  next(max: number): string | null {
-    if (this.sent_ >= this.length) return null;
-    let out = "";
-    if (!this.started_) {
-      this.started_ = true;
-      out = SAMPLES_HEAD;
-    }
-    const room = this.length - SAMPLES_TAIL.length;
-    let done = this.last_ >= this.lastSeq_;
-    if (!done) {
-      let more = false;
-      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
-      const self = this;
-      this.src_.forEach(function (s) {
-        if (s.seq <= self.last_ || s.seq > self.lastSeq_) return;
-        if (more || (out.length >= max && out !== SAMPLES_HEAD)) {
-          more = true;
-          return;
-        }
-        const row = (self.sent_ + out.length > SAMPLES_HEAD.length ? "," : "") + sampleJson(s);
-        if (self.sent_ + out.length + row.length > room) return;
-        out += row;
-        self.last_ = s.seq;
-      });
-      done = !more;
-    }
-    if (done) {
-      let pad = room - this.sent_ - out.length;
-      while (pad-- > 0) out += " ";
-      out += SAMPLES_TAIL;
-    }
-    this.sent_ += out.length;
-    return out;
+  if (!more) {
+    let pad = room - given - out.length;
+    while (pad-- > 0) out += " ";
+    out += SAMPLES_TAIL;
   }
+  st.of_ = given + out.length;
+  return out;
 }

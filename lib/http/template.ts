@@ -1,90 +1,35 @@
 /*
- * A streaming template renderer: a template text with `{{name}}` slots (names of 1..24 letters,
- * digits or `_`), read piece by piece through `read(offset, length)` (Storage, for the device)
- * and given out piece by piece: a run of literal text (at most `chunk` bytes) or one slot's value.
- * The page is never built as one string: the renderer holds at most one chunk plus a slot name.
- * `{{` that does not open a valid slot is literal text. templateLength() renders once and counts,
- * so that a response can carry a Content-Length (the values must not change between the passes:
- * take them once, then render twice).
+ * Template scanning for pages rendered on the device: a template text with `{{name}}` slots
+ * (names of 1..24 letters, digits or `_`) is read piece by piece from where the last piece ended
+ * (Storage, for the device), and templateScan() says what the text at hand starts with: a run of
+ * literal text (at most `chunk` bytes) or one slot. The caller keeps only its offset, so the page
+ * is never built as one string and no renderer object or closure is held between pieces.
+ * `{{` that does not open a valid slot is literal text.
  */
 
 export const MAX_SLOT_NAME = 24;
+/** Bytes a caller reads beyond `chunk` so that a slot starting in the piece is seen whole. */
+export const SLOT_ROOM = MAX_SLOT_NAME + 4;
 
-export type ReadFn = (offset: number, length: number) => string | undefined;
-export type ValueFn = (name: string) => string;
-
-function isSlotName(s: string): boolean {
-  if (s.length === 0 || s.length > MAX_SLOT_NAME) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return false;
-  }
-  return true;
-}
-
-export class TemplateRenderer {
-  private read_: ReadFn;
-  private value_: ValueFn;
-  private chunk_: number;
-  private buf_: string;
-  private offset_: number;
-  private eof_: boolean;
-
-  constructor(read: ReadFn, value: ValueFn, chunk: number) {
-    this.read_ = read;
-    this.value_ = value;
-    this.chunk_ = chunk;
-    this.buf_ = "";
-    this.offset_ = 0;
-    this.eof_ = false;
-  }
-
-  /** Reads more of the template when the buffer is short; false at the end of the template. */
-  private fill_(): boolean {
-    if (this.eof_) return false;
-    const s = this.read_(this.offset_, this.chunk_);
-    if (s === undefined || s.length === 0) {
-      this.eof_ = true;
-      return false;
+/**
+ * What `buf` (the template from the caller's offset: at least `chunk` + SLOT_ROOM bytes, or all
+ * that is left when `end`) starts with: 0 when it is empty; n > 0, a literal run of n bytes (at
+ * most `chunk`); n < 0, a slot of -n bytes, its name `buf.substring(2, -n - 2)`.
+ */
+export function templateScan(buf: string, end: boolean, chunk: number): number {
+  if (buf.length === 0) return 0;
+  const open = buf.indexOf("{{");
+  if (open === 0) {
+    const close = buf.indexOf("}}");
+    if (close <= 2 || close > MAX_SLOT_NAME + 2) return 1;
+    for (let i = 2; i < close; i++) {
+      const c = buf.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return 1;
     }
-    this.offset_ += s.length;
-    this.buf_ += s;
-    return true;
+    return -(close + 2);
   }
-
-  /** The next piece of the rendered page, or null at its end. */
-  next(): string | null {
-    if (this.buf_.length < MAX_SLOT_NAME + 4) this.fill_();
-    const b = this.buf_;
-    if (b.length === 0) return null;
-    const open = b.indexOf("{{");
-    if (open === 0) {
-      const close = b.indexOf("}}");
-      if (close < 0 && b.length < MAX_SLOT_NAME + 4 && this.fill_()) return this.next();
-      if (close > 0 && isSlotName(b.substring(2, close))) {
-        this.buf_ = b.substring(close + 2);
-        return this.value_(b.substring(2, close));
-      }
-      this.buf_ = b.substring(1);
-      return "{";
-    }
-    // Literal text up to the next slot; a trailing `{` waits, it may open one.
-    let end = open > 0 ? open : b.length;
-    if (open < 0 && !this.eof_ && b.charAt(b.length - 1) === "{") end--;
-    if (end > this.chunk_) end = this.chunk_;
-    if (end === 0) {
-      if (this.fill_()) return this.next();
-      end = b.length;
-    }
-    this.buf_ = b.substring(end);
-    return b.substring(0, end);
-  }
-}
-
-/** The length in bytes of the rendered page. */
-export function templateLength(read: ReadFn, value: ValueFn, chunk: number): number {
-  const r = new TemplateRenderer(read, value, chunk);
-  let n = 0;
-  for (let p = r.next(); p !== null; p = r.next()) n += p.length;
-  return n;
+  // Literal text up to the next slot; a trailing `{` waits, it may open one.
+  let n = open > 0 ? open : buf.length;
+  if (open < 0 && !end && n > 1 && buf.charAt(n - 1) === "{") n--;
+  return n > chunk ? chunk : n;
 }

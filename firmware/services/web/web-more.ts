@@ -1,20 +1,19 @@
 /*
  * The web server's rarely used routes (web-server.ts), a lazy module of their own on the device
  * (`lazy:web-more`, loaded for each such request and dropped after it, so none of this code is
- * in RAM while it is not used): /status (the template of the asset index rendered with the
- * device's values, escaped, with an exact Content-Length), /api/status (the same values as
- * JSON), /api/samples (the history as JSON, streamed) and the /setup POST (while the device is
+ * in RAM while it is not used): the values of /status (the device's values, escaped, for the
+ * template that web-server.ts renders), /api/status (the same values as JSON), the start of
+ * /api/samples (its length; web-server.ts streams it) and the /setup POST (while the device is
  * its own access point, or with the token; the password is never echoed or logged, and the
- * network is joined once the answer has gone).
+ * network is joined once the answer has gone). Nothing made here outlives the request's first
+ * write, so the module is dropped before a streamed answer's first piece.
  */
-import { findAsset } from "../../../lib/http/asset-index.ts";
 import { parseForm } from "../../../lib/http/bodies.ts";
 import { errorBody, escapeHtml, JSON_TYPE, responseHead } from "../../../lib/http/response.ts";
-import { SamplesJson } from "../../../lib/http/samples-json.ts";
-import { TemplateRenderer, templateLength } from "../../../lib/http/template.ts";
-import { AUTH, FAIL, INDEX_FILE, SEND, STREAM, type Conn, type Web } from "./web-server.ts";
+import { samplesStart } from "../../../lib/http/samples-json.ts";
+import { AUTH, FAIL, SEND, STREAM, type Conn, type Web } from "./web-server.ts";
 
-/** The route `what` (a path) for connection `c` of server `w`. */
+/** The route `what` (a path) for connection `c` of server `w`; for /status only sets `c.tv_`. */
 export function more(w: Web, c: Conn, what: string): void {
   const o = w.o_;
   const d = o.device;
@@ -46,9 +45,8 @@ export function more(w: Web, c: Conn, what: string): void {
     return;
   }
   if (what === "/api/samples") {
-    const j = new SamplesJson(o.history);
-    c.src_ = j;
-    w.x_(c, STREAM, 200, responseHead(200, JSON_TYPE, j.length, "Cache-Control: no-store\r\n"));
+    c.src_ = true;
+    w.x_(c, STREAM, 200, responseHead(200, JSON_TYPE, samplesStart(o.history, c), "Cache-Control: no-store\r\n"));
     return;
   }
   const rssi = d.rssi();
@@ -69,23 +67,7 @@ export function more(w: Web, c: Conn, what: string): void {
     w.x_(c, SEND, 200, JSON.stringify(v).replace('"rssi":"na"', '"rssi":null'), "Cache-Control: no-store\r\n");
     return;
   }
-  // A template page: its values taken once, rendered twice (its length, then its pieces).
-  const index = o.storage.read(INDEX_FILE);
-  const a = index === undefined ? null : findAsset(index, what);
-  if (a === null) {
-    w.x_(c, FAIL, 404, "", "");
-    return;
-  }
-  const file = a.file;
-  const bytes = a.bytes;
-  const read = function (offset: number, length: number): string | undefined {
-    return offset >= bytes ? undefined : o.storage.read(file, offset, Math.min(length, bytes - offset));
-  };
-  const value = function (name: string): string {
-    return Object.prototype.hasOwnProperty.call(v, name) ? escapeHtml(String(v[name])) : "";
-  };
-  // Pieces of at most 128 bytes: a template is read and copied to RAM a piece at a time.
-  const length = templateLength(read, value, 128);
-  c.src_ = new TemplateRenderer(read, value, 128);
-  w.x_(c, STREAM, 200, responseHead(200, a.type, length, "Cache-Control: no-store\r\n"));
+  // The /status template's values.
+  for (const k in v) v[k] = escapeHtml(String(v[k]));
+  c.tv_ = v as { [name: string]: string };
 }

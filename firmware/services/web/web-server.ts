@@ -28,6 +28,8 @@ import { findAsset } from "../../../lib/http/asset-index.ts";
 import { LED_ON, LED_TOGGLE, parseLedBody } from "../../../lib/http/bodies.ts";
 import { feedRequest, NEED_MORE, startRequest, type HttpRequest } from "../../../lib/http/request-parser.ts";
 import { errorBody, HTML_TYPE, JSON_TYPE, responseHead } from "../../../lib/http/response.ts";
+import { samplesNext, type SamplesStream } from "../../../lib/http/samples-json.ts";
+import { SLOT_ROOM, templateScan } from "../../../lib/http/template.ts";
 import type { Auth, Device, History, Sample, SocketBudget } from "../contracts.ts";
 import type { Closable, Log, Net, Socket, StorageFiles, Timers, WifiSetup } from "../../platform/types.ts";
 
@@ -61,13 +63,11 @@ export interface WebServer extends Closable {
   listeners(): number;
 }
 
-/** A response body given piece by piece: `next(max)` gives about `max` bytes, or null at the end. */
-export interface Source {
-  next(max: number): string | null;
-}
+/** Bytes of literal template text per piece (a template is read and copied to RAM a piece at a time). */
+export const TEMPLATE_PIECE = 128;
 
 /** One connection: its socket, the request's fields (request-parser.ts) and the response's state. */
-export interface Conn extends HttpRequest {
+export interface Conn extends HttpRequest, SamplesStream {
   s_: Socket;
   /** The status answered, 0 until then. */
   sc_: number;
@@ -77,10 +77,13 @@ export interface Conn extends HttpRequest {
   cs_: number;
   /** A refused client: answered 503, holds no socket of the budget. */
   rf_?: boolean;
-  /** What is being streamed: a Source, or a Storage file's name (with `of_` and `by_`). */
-  src_?: Source | string | null;
-  of_?: number;
-  by_?: number;
+  /**
+   * What is being streamed: a Storage file's name (from `of_` to `by_`; a template when `tv_` is
+   * set), or true for the samples answer (lib/http/samples-json.ts: `sl_`, `sq_`, `of_`, `by_`).
+   */
+  src_?: string | true | null;
+  /** A template's values by slot name, escaped (web-more.ts). */
+  tv_?: { [name: string]: string };
   /** The event stream: its unsubscribe, and whether the last sample is still unread. */
   ev_?: () => void;
   wt_?: boolean;
@@ -117,6 +120,8 @@ export const FAIL = 9;
 export const STREAM = 10;
 /** s a token from a form: true when authorized, else answers 401 and gives false. */
 export const AUTH = 11;
+/** Gives the next piece of c.src_ (moving on), or null at its end. */
+const NEXT = 12;
 
 const NO_STORE = "Cache-Control: no-store\r\n";
 
@@ -183,8 +188,8 @@ export class Web implements WebHandler {
     this.x_(c, ARM, why !== "" ? 1000 : o.timeoutMs === undefined ? TIMEOUT_MS : o.timeoutMs);
   }
 
-  /** Everything done to a connection (op: DATA, DRAIN, ..., AUTH above); gives WRITE's and AUTH's answer. */
-  x_(c: Conn, op: number, n?: number, s?: string, e?: string): boolean {
+  /** Everything done to a connection (op: DATA, DRAIN, ..., NEXT above); gives WRITE's, AUTH's and NEXT's answer. */
+  x_(c: Conn, op: number, n?: number, s?: string, e?: string): boolean | string | null {
     const o = this.o_;
     if (op === DATA) {
       if (c.sc_ !== 0 || c.cs_ !== 0) return false;
@@ -205,24 +210,37 @@ export class Web implements WebHandler {
         c.wt_ = false;
         return false;
       }
-      let piece: string | null;
-      if (typeof src === "string") {
-        const at = c.of_ as number;
-        const left = (c.by_ as number) - at;
-        piece = left <= 0 ? null : o.storage.read(src, at, Math.min(o.chunk, left)) || null;
-        if (piece !== null) c.of_ = at + piece.length;
-      } else {
-        piece = src.next(o.chunk);
-        while (piece === "") piece = src.next(o.chunk);
-      }
+      const piece = this.x_(c, NEXT);
       if (piece === null) {
         c.src_ = null;
         this.x_(c, END);
-      } else this.x_(c, WRITE, 0, piece);
+      } else this.x_(c, WRITE, 0, piece as string);
+    } else if (op === NEXT) {
+      // Functions called here once (not in a loop) are inlined by the build: none stays loaded.
+      const src = c.src_;
+      if (src === true) return samplesNext(o.history, c, o.chunk);
+      const at = c.of_ as number;
+      const left = (c.by_ as number) - at;
+      if (!c.tv_) {
+        const piece = left <= 0 ? null : o.storage.read(src as string, at, Math.min(o.chunk, left)) || null;
+        if (piece !== null) c.of_ = at + piece.length;
+        return piece;
+      }
+      // A template (Storage file from c.of_ to c.by_, values c.tv_): a literal run, or a slot's value.
+      const buf = left <= 0 ? "" : o.storage.read(src as string, at, Math.min(TEMPLATE_PIECE + SLOT_ROOM, left)) || "";
+      const k = templateScan(buf, buf.length >= left, TEMPLATE_PIECE);
+      if (k === 0) return null;
+      c.of_ = at + (k < 0 ? -k : k);
+      if (k > 0) return buf.substring(0, k);
+      const name = buf.substring(2, -k - 2);
+      const t = c.tv_;
+      const v = Object.prototype.hasOwnProperty.call(t, name) ? t[name] : "";
+      return v === "" ? this.x_(c, NEXT) : v;
     } else if (op === GONE) {
       if (c.cs_ === 2) return false;
       c.cs_ = 2;
       c.src_ = null;
+      c.tv_ = undefined;
       this.x_(c, ARM, 0);
       if (c.ev_) {
         this.ev_--;
@@ -333,13 +351,21 @@ export class Web implements WebHandler {
       } else if (p === "/setup" && m === "POST") (more as () => More)()(this, c, p);
       else if (!get && (p === "/status" || p === "/setup")) allow = p === "/setup" ? "GET, POST, HEAD" : "GET, HEAD";
       else {
-        // A page (or the /status template) from the asset index.
-        const index = o.storage.read(INDEX_FILE);
-        const a = index === undefined ? null : findAsset(index, p);
+        // A page (or the /status template) from the asset index (read in place, not held).
+        const a = findAsset(o.storage.read(INDEX_FILE), p);
         if (a === null) this.x_(c, FAIL, 404, "", "");
         else if (!get) allow = "GET, HEAD";
-        else if (a.kind === "t") (more as () => More)()(this, c, p);
-        else {
+        else if (a.kind === "t") {
+          // web-more.ts sets the values (c.tv_), taken once; the page is rendered twice, its length then its pieces.
+          c.src_ = a.file;
+          c.by_ = a.bytes;
+          (more as () => More)()(this, c, p);
+          let n = 0;
+          c.of_ = 0;
+          for (let q = this.x_(c, NEXT); q !== null; q = this.x_(c, NEXT)) n += (q as string).length;
+          c.of_ = 0;
+          this.x_(c, STREAM, 200, responseHead(200, a.type, n, NO_STORE));
+        } else {
           const gz = a.gzFile !== "" && c.gz_ === true;
           const etag = gz ? a.gzEtag : a.etag;
           const extra = (a.gzFile !== "" ? "Vary: Accept-Encoding\r\n" : "") + "ETag: " + etag + "\r\nCache-Control: no-cache\r\n";

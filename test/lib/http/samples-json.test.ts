@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sampleCsv, SamplesJson, type SampleRow } from "../../../lib/http/samples-json.ts";
+import { sampleCsv, samplesNext, samplesStart, type SampleRow, type SamplesStream } from "../../../lib/http/samples-json.ts";
 
 function history(n: number, from = 1): SampleRow[] {
   const out: SampleRow[] = [];
@@ -12,9 +12,14 @@ function source(rows: SampleRow[]) {
   return { forEach: (cb: (s: SampleRow) => void) => rows.forEach(cb) };
 }
 
-function drain(w: SamplesJson, max: number, between?: () => void): string {
+function start(src: ReturnType<typeof source>): { src: ReturnType<typeof source>; st: SamplesStream; length: number } {
+  const st: SamplesStream = {};
+  return { src, st, length: samplesStart(src, st) };
+}
+
+function drain(w: ReturnType<typeof start>, max: number, between?: () => void): string {
   let out = "";
-  for (let p = w.next(max); p !== null; p = w.next(max)) {
+  for (let p = samplesNext(w.src, w.st, max); p !== null; p = samplesNext(w.src, w.st, max)) {
     out += p;
     between?.();
   }
@@ -23,7 +28,7 @@ function drain(w: SamplesJson, max: number, between?: () => void): string {
 
 test("the answer is the samples JSON of SPEC.md, with the announced length", () => {
   const rows = history(60);
-  const w = new SamplesJson(source(rows));
+  const w = start(source(rows));
   const text = drain(w, 268);
   assert.equal(text.length, w.length);
   const j = JSON.parse(text);
@@ -33,21 +38,21 @@ test("the answer is the samples JSON of SPEC.md, with the announced length", () 
 });
 
 test("the answer is given in pieces near the asked size", () => {
-  const w = new SamplesJson(source(history(60)));
+  const w = start(source(history(60)));
   const pieces: string[] = [];
-  for (let p = w.next(100); p !== null; p = w.next(100)) pieces.push(p);
+  for (let p = samplesNext(w.src, w.st, 100); p !== null; p = samplesNext(w.src, w.st, 100)) pieces.push(p);
   assert.ok(pieces.length > 10);
   for (const p of pieces) assert.ok(p.length < 100 + 40, `piece of ${p.length}`);
 });
 
 test("an empty history gives an empty list", () => {
-  const w = new SamplesJson(source([]));
+  const w = start(source([]));
   assert.deepEqual(JSON.parse(drain(w, 268)), { fields: ["seq", "ms", "a0", "free", "led"], samples: [] });
 });
 
 test("samples taken and dropped while sending keep the length true and the JSON valid", () => {
   const rows = history(60);
-  const w = new SamplesJson(source(rows));
+  const w = start(source(rows));
   let next = 61;
   const text = drain(w, 60, () => {
     // The history drops its oldest samples faster than the answer is sent.
