@@ -6,7 +6,8 @@
  * `npm run build` first) and prints `process.memory().free` after boot, with the module held and
  * no client (its load cost), with 1 and 3 idle HTTP connections, the lowest free during a GET of
  * each page (the module loaded by that request, as on the device; the entry's 5 ms timer keeps
- * the lowest count after a garbage collection), during an open /events stream, and after all
+ * the lowest count after a garbage collection, between events; with the module held, also right
+ * after each socket write, inside the request's handling), during an open /events stream, and after all
  * closed. Uses the linux board's fixed ports (8080, 2323): run it in a private network namespace
  * when others may run an interpreter. Figures, no verdict.
  */
@@ -94,6 +95,16 @@ async function main(): Promise<void> {
       const low = Number(await b.ask("M"));
       line(`  held: GET ${p}`, low, `  lowest (${heldFree - low} for the request alone)`);
     }
+    // The same, also measured right after each write (the peak inside a request's handling).
+    await b.ask("webPeek(true)");
+    for (const p of ["/", "/status", "/api/status", "/api/samples"]) {
+      await b.ask("(M=9999)");
+      const r = await exchange(PORT, `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await sleep(300);
+      const low = Number(await b.ask("M"));
+      line(`  held: GET ${p}, at each write: ${r.split("\r\n")[0].slice(9)}, ${r.length} B`, low, `  lowest (${heldFree - low} for the request alone)`);
+    }
+    await b.ask("webPeek(false)");
     await b.ask("webHold(false)");
     await sleep(300);
     line("all closed, module dropped", await b.free());

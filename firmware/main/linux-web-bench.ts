@@ -4,7 +4,8 @@
  * rest of the firmware. As on the device, the lazy module `lazy:web` is loaded for the first
  * HTTP client and dropped after the last (unless the console's `webHold(true)` keeps it). A
  * sample is taken each second (for /events), and a 5 ms timer keeps the lowest free count
- * (after a garbage collection) in the global `M`, which the console may reset.
+ * (after a garbage collection) in the global `M`, which the console may reset; with `webPeek(true)`
+ * each socket write also updates `M`, so that it catches the peak inside a request's handling.
  * A measuring harness, not firmware: it talks to the interpreter directly.
  */
 /* eslint-disable no-restricted-globals, no-restricted-syntax, @typescript-eslint/no-require-imports -- a benchmark harness (see above) */
@@ -113,8 +114,20 @@ function handler(): WebHandler {
   return h;
 }
 
+/** With the console's `webPeek(true)`, each write also keeps the lowest free count in `M` (the peak inside a request). */
+let peek = false;
+const peekWrite = function (this: { w0_: (d: string) => void }, d: string): void {
+  this.w0_(d);
+  const f = process.memory().free;
+  if (f < (global["M"] as number)) global["M"] = f;
+};
+
 require("net")
-  .createServer(function (s: unknown) {
+  .createServer(function (s: { write: unknown; w0_?: unknown }) {
+    if (peek) {
+      s.w0_ = s.write;
+      s.write = peekWrite;
+    }
     handler().accept(s as never);
   })
   .listen(PORT_HTTP);
@@ -131,6 +144,10 @@ setInterval(function () {
   const f = process.memory().free;
   if (f < (global["M"] as number)) global["M"] = f;
 }, 5);
+
+global["webPeek"] = function (on: boolean): void {
+  peek = on;
+};
 
 global["webHold"] = function (on: boolean): void {
   held = on;
