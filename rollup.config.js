@@ -7,6 +7,7 @@
  */
 import esbuild from "rollup-plugin-esbuild";
 import terser from "@rollup/plugin-terser";
+import { parse as acornParse } from "acorn";
 import { hoistVarsPlugin } from "./scripts/hoist-vars.ts";
 
 /** Names that Espruino reserves although JavaScript allows them (ESPRUINO.md, section 4). */
@@ -24,6 +25,30 @@ const ESPRUINO_PROPS = ["on", "emit", "write", "end", "read", "pipe", "close", "
  * @param {() => import("rollup").Plugin[]} makePlugins the plugins a module's own bundle needs
  * @returns {import("rollup").Plugin}
  */
+/**
+ * A lazy module's ES bundle as the body of `load()`: its statements, then `return` of an object
+ * of its exports (in place of its `export { a as b }`). The module's functions are thus made
+ * directly in `load`'s scope: Espruino gives each function made under more than one scope a copy
+ * of the scope chain (an array: 2 to 4 variables more per function), so every level counts.
+ * @param {string} code
+ */
+function moduleBody(code) {
+  const ast = acornParse(code, { ecmaVersion: 2020, sourceType: "module" });
+  let out = "";
+  let at = 0;
+  const exported = [];
+  for (const node of ast.body) {
+    if (node.type === "ExportNamedDeclaration" && node.declaration === null && node.source === null) {
+      for (const sp of node.specifiers) exported.push(`${sp.exported.name}: ${sp.local.name}`);
+      out += code.slice(at, node.start);
+      at = node.end;
+    } else if (node.type.startsWith("Export") || node.type === "ImportDeclaration") {
+      throw new Error(`lazy module: unexpected ${node.type} in its bundle`);
+    }
+  }
+  return out + code.slice(at) + `\nreturn { ${exported.join(", ")} };`;
+}
+
 function lazyModules(makePlugins) {
   return {
     name: "lazy-modules",
@@ -42,10 +67,9 @@ function lazyModules(makePlugins) {
         },
       });
       for (const f of sub.watchFiles) this.addWatchFile(f);
-      const { output } = await sub.generate({ format: "iife", name: "lazyExports", strict: false, esModule: false, freeze: false, generatedCode: { preset: "es2015", arrowFunctions: true, constBindings: true, symbols: false } });
+      const { output } = await sub.generate({ format: "es", esModule: false, freeze: false, generatedCode: { preset: "es2015", arrowFunctions: true, constBindings: true, symbols: false } });
       await sub.close();
-      const body = output[0].code.trim().replace(/^var lazyExports = /, "").replace(/;$/, "");
-      return `export function load() {\n  return ${body};\n}\n`;
+      return `export function load() {\n${moduleBody(output[0].code)}\n}\n`;
     },
   };
 }
@@ -85,8 +109,10 @@ export function createRollupOptions(opts) {
       },
     },
     output: {
-      format: "iife",
-      strict: false,
+      // Plain top-level code, not an IIFE: on Espruino a function made under more than one scope
+      // gets its own copy of the scope chain (moduleBody above), so the bundle's own top level is
+      // the global scope; terser mangles its names (toplevel) to one or two letters.
+      format: "es",
       generatedCode: { preset: "es2015", arrowFunctions: true, constBindings: true },
       plugins:
         opts.minify === false
@@ -95,7 +121,7 @@ export function createRollupOptions(opts) {
               terser({
                 ecma: 2015,
                 module: false,
-                toplevel: false,
+                toplevel: true,
                 compress: { passes: 2, hoist_funs: false, hoist_vars: false, unsafe_arrows: false, arrows: true },
                 mangle: {
                   reserved: ESPRUINO_RESERVED_NAMES,
