@@ -33,13 +33,15 @@ const FIXED = 4 + (CONSOLE_POLICY === "off" ? 0 : 1);
 
 /**
  * Free variables each service needs to load and serve its first client, measured on the
- * 1600-variable interpreter (docs/MEMORY.md), plus the low-memory guard's tenth.
+ * 1600-variable interpreter (docs/MEMORY.md, round 6), plus the low-memory guard's tenth.
+ * Echo: module and first client 226. Line: module, device view and first client 473, then a
+ * command's working set; HTTP: 593, then a request's. Checked by bursts (docs/MEMORY.md): with an
+ * idle HTTP client the line protocol loads and serves a session, with a line client every page is
+ * served, and no burst runs the interpreter out of memory.
  */
-const NEED_ECHO = 260 + VARS_TOTAL / 10;
-// Module and first client, then a command's working set (a STATUS with the command module
-// loaded): docs/MEMORY.md.
-const NEED_LINE = 600 + VARS_TOTAL / 10;
-const NEED_HTTP = 800 + VARS_TOTAL / 10;
+const NEED_ECHO = 240 + VARS_TOTAL / 10;
+const NEED_LINE = 460 + VARS_TOTAL / 10;
+const NEED_HTTP = 560 + VARS_TOTAL / 10;
 
 /** Loads service `k` with `free` variables free, or says why not. */
 function load(k: number, r: Resident, free: number): ResidentService | string {

@@ -33,8 +33,8 @@ export const LINE_MAX = 128;
 export const MAX_UNSENT = 1024;
 export const STREAM_HOLD = 256;
 export const LINE_IDLE_MS = 300000;
-/** LineOptions.clientVars in the firmware: 160 (the guard on 1600 variables) + 250 measured (docs/MEMORY.md). */
-export const LINE_CLIENT_VARS = 410;
+/** LineOptions.clientVars in the firmware: 160 (the guard on 1600 variables) + 170 measured (docs/MEMORY.md, round 6). */
+export const LINE_CLIENT_VARS = 330;
 const SWEEP_MS = 5000;
 
 /** The dispatcher's operations (LineServer.x_). */
