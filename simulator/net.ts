@@ -86,11 +86,13 @@ export class SimSocket extends Emitter implements Held, Killable {
   }
 
   /**
-   * Espruino's own socket properties, which firmware may read: `sckt`, the socket's number, and
+   * Espruino's own socket properties, which firmware may read: `sckt`, the socket's number (gone
+   * once the connection is killed), and
    * `dSnd`, the data still waiting to be sent (absent once it has all gone out).
    */
-  get sckt(): number {
-    return 1;
+  get sckt(): number | undefined {
+    // Espruino removes it when it kills the connection.
+    return this.#finished ? undefined : 1;
   }
 
   get dSnd(): string | undefined {

@@ -41,10 +41,16 @@ export function startResident(ports: number[], udpPort: number, load: Loader): R
 
   function accept(k: number, s: Socket): void {
     try {
+      // Earlier parses and commands leave garbage that the free count would include, and both the
+      // load below and the service's own check of free memory read it: collect it first.
+      process.memory();
+      // A peer that closed before this callback ran (the interpreter was busy, say loading
+      // another service) has a socket Espruino already killed: its close was queued when it had
+      // no listeners and will never come, so a service would count it for ever. Espruino removes
+      // `sckt` from a killed socket.
+      if ((s as Socket & { sckt?: number }).sckt === undefined) return;
       let v = r.svc_[k];
       if (v === null) {
-        // A module's parse leaves garbage that the free count would include: collect it first.
-        process.memory();
         const got = load(k, r, process.memory(false).free);
         if (typeof got === "string") {
           s.end(got);
