@@ -306,10 +306,11 @@ async function simTarget(): Promise<Result> {
   }
 }
 
-async function linuxTarget(bin: string, entry: string, label: string, web: boolean, webFirst = false): Promise<Result> {
+/** `binName` says which interpreter in the results (an environment variable's name, never a path of this machine). */
+async function linuxTarget(bin: string, binName: string, entry: string, label: string, web: boolean, webFirst = false): Promise<Result> {
   const file = join(mkdtempSync(join(tmpdir(), "bench-build-")), "bundle.js");
   const bytes = await buildEntry(entry, file);
-  const target = `linux ${label}: ${entry} (${bytes} B) booted from Storage on ${bin}`;
+  const target = `linux ${label}: ${entry} (${bytes} B) booted from Storage on ${binName}`;
   const b = await bootFromStorage(bin, file, storageFiles());
   const partial: Result = { target, ok: true };
   try {
@@ -383,10 +384,10 @@ async function main(): Promise<void> {
   }
   const bin = process.env.ESPRUINO_BIN;
   if (bin) {
-    results.push(await linuxTarget(bin, "firmware/main/linux.ts", "full firmware", true));
-    results.push(await linuxTarget(bin, "firmware/main/linux-services-only.ts", "services only, no web server", false));
+    results.push(await linuxTarget(bin, "ESPRUINO_BIN (1600 variables)", "firmware/main/linux.ts", "full firmware", true));
+    results.push(await linuxTarget(bin, "ESPRUINO_BIN (1600 variables)", "firmware/main/linux-services-only.ts", "services only, no web server", false));
     const large = process.env.ESPRUINO_BIN_LARGE ?? join(dirname(bin), "espruino");
-    if (existsSync(large) && large !== bin) results.push(await linuxTarget(large, "firmware/main/linux.ts", "full firmware, default variables (web measured before the sessions)", true, true));
+    if (existsSync(large) && large !== bin) results.push(await linuxTarget(large, "ESPRUINO_BIN_LARGE (default variables)", "firmware/main/linux.ts", "full firmware, default variables (web measured before the sessions)", true, true));
   } else results.push({ target: "linux", ok: false, note: "ESPRUINO_BIN is not set: the real interpreter was not measured" });
   const machine = `${cpus()[0]?.model ?? "?"} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
   mkdirSync("bench-results", { recursive: true });
