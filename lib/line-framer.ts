@@ -6,9 +6,9 @@
  * is discarded; the next line is framed normally. Holds at most one partial line of at most
  * max+1 bytes, whatever the input. Empty lines are passed on (the caller ignores them).
  * frameLines() works on any object with the two state fields (the line server keeps them on its
- * client's socket, so framing costs no object or methods of its own); LineFramer wraps it. Both
- * fields may be absent (no partial line, not skipping), and frameLines leaves them absent, or
- * deletes them, while they are so: a client that never sent half a line holds neither.
+ * client's socket, so framing costs no object or methods of its own). Both fields may be absent
+ * (no partial line, not skipping), and frameLines leaves them absent, or deletes them, while they
+ * are so: a client that never sent half a line holds neither.
  */
 
 export type LineSink = (err: string | null, line: string) => void;
@@ -50,25 +50,5 @@ export function frameLines(st: FrameState, max: number, chunk: string, sink: Lin
     }
     if (nl < 0) break;
     start = nl + 1;
-  }
-}
-
-export class LineFramer implements FrameState {
-  b_?: string;
-  k_?: boolean;
-  private max_: number;
-
-  constructor(max: number) {
-    this.max_ = max;
-  }
-
-  /** Bytes held for the current partial line. */
-  held(): number {
-    return this.b_ === undefined ? 0 : this.b_.length;
-  }
-
-  /** Feeds a chunk; calls `sink(null, line)` for each line and `sink("E2BIG", "")` once per over-long line. */
-  push(chunk: string, sink: LineSink): void {
-    frameLines(this, this.max_, chunk, sink);
   }
 }

@@ -4,7 +4,7 @@
  * is answered by the core itself.
  */
 import { consoleLog } from "../platform/console.ts";
-import { timers, uptimeSince } from "../platform/timers.ts";
+import { timers } from "../platform/timers.ts";
 import type { Resident, ResidentService } from "../platform/types.ts";
 import { ECHO_IDLE_MS, EchoTcp } from "../services/echo-server.ts";
 import { ServiceSlot } from "../services/service-slot.ts";
@@ -12,8 +12,6 @@ import { ServiceSlot } from "../services/service-slot.ts";
 /** TCP echo as service `k` of the core; `fixed` sockets are never for clients. */
 export function start(r: Resident, k: number, fixed: number): ResidentService {
   const v = new ServiceSlot(r, k, fixed);
-  v.in_ = new EchoTcp({ log: consoleLog, budget: v, timers: timers, clock: function () {
-      return uptimeSince(r.t0_);
-    }, idleMs: ECHO_IDLE_MS });
+  v.in_ = new EchoTcp({ log: consoleLog, budget: v, timers: timers, idleMs: ECHO_IDLE_MS });
   return v;
 }

@@ -13,10 +13,12 @@ import { CHUNK_SIZE, FIRMWARE_VERSION, PORT_HTTP, SOCKET_BUDGET, SSE_LISTENERS, 
 import { load as loadWeb } from "lazy:web";
 import { createRing, ringGet, ringPush, ringSize } from "../../lib/sample-ring.ts";
 import { consoleLog } from "../platform/console.ts";
-import { timers, uptimeMs } from "../platform/timers.ts";
+import { timers, uptimeSince } from "../platform/timers.ts";
 import type { Sample } from "../services/contracts.ts";
 import type { WebHandler } from "../services/web/web-server.ts";
 
+const T0 = getTime();
+const uptimeMs = (): number => uptimeSince(T0);
 const ring = createRing(60);
 const subs: Array<(s: Sample) => void> = [];
 let used = 0;

@@ -10,8 +10,3 @@ export function freeVars(): number {
 export function totalVars(): number {
   return process.memory(false).total;
 }
-
-/** Collects garbage now (after loading a lazy module, whose parse leaves some), so the low-memory guard reads the truth. */
-export function collectGarbage(): void {
-  process.memory();
-}

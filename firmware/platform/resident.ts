@@ -11,6 +11,7 @@
  */
 import { createRing, ringPush } from "../../lib/sample-ring.ts";
 import { driveLed, readA0 } from "./pins.ts";
+import type { EspruinoSocket } from "./socket-held.ts";
 import { uptimeSince } from "./timers.ts";
 import type { RemoteInfo, Resident, ResidentService, Socket } from "./types.ts";
 
@@ -48,7 +49,7 @@ export function startResident(ports: number[], udpPort: number, load: Loader): R
       // another service) has a socket Espruino already killed: its close was queued when it had
       // no listeners and will never come, so a service would count it for ever. Espruino removes
       // `sckt` from a killed socket.
-      if ((s as Socket & { sckt?: number }).sckt === undefined) return;
+      if ((s as EspruinoSocket).sckt === undefined) return;
       let v = r.svc_[k];
       if (v === null) {
         const got = load(k, r, process.memory(false).free);

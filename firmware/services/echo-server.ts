@@ -20,7 +20,7 @@
  */
 import type { SocketBudget } from "./contracts.ts";
 import { heldBytes } from "../platform/socket-held.ts";
-import type { Clock, Log, Socket, Timers } from "../platform/types.ts";
+import type { Log, Socket, Timers } from "../platform/types.ts";
 
 /** Bytes echoed but not yet handed to the network, past which a connection is closed (SPEC.md: at most 2 KB). */
 export const MAX_UNSENT = 2048;
@@ -39,8 +39,6 @@ export interface EchoOptions {
   log: Log;
   budget: SocketBudget;
   timers: Timers;
-  /** Not used: quiet time is counted in sweeps (callers that pass a clock still may). */
-  clock?: Clock;
   idleMs: number;
 }
 

@@ -10,7 +10,7 @@ function start() {
   const r = rig();
   const net = new FakeNet();
   const logs: string[] = [];
-  const echo = new EchoTcp({ log: (l) => logs.push(l), budget: r.budget, timers: r.timers, clock: r.timers.clock, idleMs: 120000 });
+  const echo = new EchoTcp({ log: (l) => logs.push(l), budget: r.budget, timers: r.timers, idleMs: 120000 });
   net.listen(PORT, (s) => echo.accept(s));
   return { ...r, net, logs, echo };
 }
