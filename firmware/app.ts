@@ -34,7 +34,7 @@ const FIXED = 4 + (CONSOLE_POLICY === "off" ? 0 : 1);
 /**
  * Free variables each service needs to load and serve its first client, measured on the
  * 1600-variable interpreter (docs/MEMORY.md, round 6), plus the low-memory guard's tenth.
- * Echo: module and first client 226. Line: module, device view and first client 473, then a
+ * Echo: module and first client 211. Line: module, device view and first client 473, then a
  * command's working set; HTTP: 593, then a request's. Checked by bursts (docs/MEMORY.md): with an
  * idle HTTP client the line protocol loads and serves a session, with a line client every page is
  * served, and no burst runs the interpreter out of memory.

@@ -1,7 +1,8 @@
 /*
  * The web server as a service of the resident core (platform/resident.ts): made by the lazy
- * module `lazy:web` when the first HTTP client connects, with the core's view for its device,
- * history and socket budget, and the control token read from Storage at that moment.
+ * module `lazy:web` when the first HTTP client connects, on the shared device view (its device
+ * and history) and its own ServiceSlot (its socket budget), with the control token read from
+ * Storage at that moment.
  */
 import { CHUNK_SIZE, HAS_WIFI, SSE_LISTENERS } from "board-config";
 import { consoleLog } from "../platform/console.ts";
