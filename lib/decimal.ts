@@ -1,21 +1,16 @@
 /*
- * Strict decimal and address parsing without RegExp: digits only, no sign, no spaces, no
- * leading zeros (an ambiguous "010" is refused), bounded length. Each parser returns -1 for
- * bad input, so callers map it to their own error code.
+ * Strict decimal and address parsing: digits only, no sign, no spaces, no leading zeros (an
+ * ambiguous "010" is refused), bounded length. Each parser returns -1 for bad input, so callers
+ * map it to their own error code. The digit check is one native RegExp test, not a loop: on
+ * Espruino every pass of a loop lexes its body again.
  */
 
 /** A non-negative integer written with 1..`maxDigits` decimal digits, no leading zero; -1 otherwise. */
 export function parseDecimal(s: string, maxDigits: number): number {
   const n = s.length;
   if (n === 0 || n > maxDigits) return -1;
-  if (n > 1 && s.charCodeAt(0) === 48) return -1;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
+  if ((n > 1 && s.charCodeAt(0) === 48) || /[^0-9]/.test(s)) return -1;
+  return parseInt(s, 10);
 }
 
 /** An integer in lo..hi, or -1. */

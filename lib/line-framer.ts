@@ -5,48 +5,52 @@
  * (128 for the line protocol) is reported once as E2BIG and the rest of it, up to its `\n`,
  * is discarded; the next line is framed normally. Holds at most one partial line of at most
  * max+1 bytes, whatever the input. Empty lines are passed on (the caller ignores them).
- * frameLines() works on any object with the two state fields (the line server keeps them on its
+ * frameLines() works on any object with the two state fields (the line service keeps them on its
  * client's socket, so framing costs no object or methods of its own). Both fields may be absent
  * (no partial line, not skipping), and frameLines leaves them absent, or deletes them, while they
  * are so: a client that never sent half a line holds neither.
  */
 
-export type LineSink = (err: string | null, line: string) => void;
+/** Gets each line (err null) or each over-long line's error (line ""), with the framer's state `st`. */
+export type LineSink<T extends FrameState> = (st: T, err: string | null, line: string) => void;
 
 /** A framer's state: the partial line held, and whether the rest of an over-long line is being skipped (absent: none, no). */
 export interface FrameState {
-  b_?: string;
-  k_?: boolean;
+  partial_?: string;
+  skipping_?: boolean;
 }
 
-/** Feeds a chunk; calls `sink(null, line)` for each line and `sink("E2BIG", "")` once per over-long line. */
-export function frameLines(st: FrameState, max: number, chunk: string, sink: LineSink): void {
+/**
+ * Feeds a chunk; calls `sink(st, null, line)` for each line and `sink(st, "E2BIG", "")` once per
+ * over-long line. The state is handed to the sink so that the caller needs no closure per chunk.
+ */
+export function frameLines<T extends FrameState>(st: T, max: number, chunk: string, sink: LineSink<T>): void {
   let start = 0;
   const n = chunk.length;
   while (start < n) {
     const nl = chunk.indexOf("\n", start);
     const end = nl < 0 ? n : nl;
-    const held = st.b_ === undefined ? "" : st.b_;
-    if (st.k_) {
-      if (nl >= 0) delete st.k_;
+    const held = st.partial_ === undefined ? "" : st.partial_;
+    if (st.skipping_) {
+      if (nl >= 0) delete st.skipping_;
     } else if (held.length + (end - start) > max + 1) {
       // Too long even if its last byte were a `\r`: report once, drop what is held.
-      delete st.b_;
-      if (nl < 0) st.k_ = true;
-      sink("E2BIG", "");
+      delete st.partial_;
+      if (nl < 0) st.skipping_ = true;
+      sink(st, "E2BIG", "");
     } else if (nl >= 0) {
       let line = held + chunk.substring(start, end);
-      delete st.b_;
+      delete st.partial_;
       if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.substring(0, line.length - 1);
-      if (line.length > max) sink("E2BIG", "");
-      else sink(null, line);
+      if (line.length > max) sink(st, "E2BIG", "");
+      else sink(st, null, line);
     } else {
       const b = held + chunk.substring(start, end);
       if (b.length > max && b.charCodeAt(max) !== 13) {
-        delete st.b_;
-        st.k_ = true;
-        sink("E2BIG", "");
-      } else st.b_ = b;
+        delete st.partial_;
+        st.skipping_ = true;
+        sink(st, "E2BIG", "");
+      } else st.partial_ = b;
     }
     if (nl < 0) break;
     start = nl + 1;

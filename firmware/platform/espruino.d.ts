@@ -150,6 +150,8 @@ declare function analogRead(pin: Pin): number;
 declare function getTime(): number;
 declare function setTimeout(cb: () => void, ms: number): number;
 declare function setInterval(cb: () => void, ms: number): number;
+/** Espruino passes the arguments after `ms` to `cb` on each call (no closure needed). */
+declare function setInterval<A>(cb: (a: A) => void, ms: number, a: A): number;
 declare function clearTimeout(id: number): void;
 declare function clearInterval(id: number): void;
 declare function print(...text: unknown[]): void;

@@ -4,7 +4,6 @@
  * Node: write() returns false and `drain` follows, data is a byte string, no destroy().
  */
 
-import type { Ring } from "../../lib/sample-ring.ts";
 
 export interface SocketError {
   code: number;
@@ -97,34 +96,7 @@ export interface WifiSetup {
   configure(ssid: string, password: string): void;
 }
 
-/**
- * A service the resident core loads for its first client and drops after its last
- * (platform/resident.ts, docs/MEMORY.md): services/service-slot.ts implements it.
- */
-export interface ResidentService {
-  /** Takes an accepted socket (the service counts it, or refuses and ends it). */
-  accept(s: Socket): void;
-  /** Sockets the service holds; with none and not busy() the core lets it go. */
-  n_: number;
-  /** True while the service must stay loaded without clients (a UDP push runs). */
-  busy(): boolean;
-  /** The console's `say(text)`: the line protocol sends it to its clients; returns how many. */
-  say_(text: string): number;
-}
-
-/**
- * What the device holds for its life (platform/resident.ts): the LED's state, the client sockets
- * in use, the last 60 samples, the services loaded now (by index: echo, line, HTTP), the UDP
- * socket (echo, and the UDP push sends from it), the Wi-Fi state, and the device view the line
- * and web services share while either is loaded (services/device-view.ts; null otherwise).
- */
-export interface Resident extends Ring {
-  /** getTime() at boot (uptime is counted from it). */
-  t0_: number;
-  led_: number;
-  used_: number;
-  svc_: Array<ResidentService | null>;
-  udp_: Datagrams;
+/** Where the radio keeps the device's Wi-Fi state (services/device.ts, `dev`). */
+export interface WifiHolder {
   wifi_: "up" | "connecting" | "ap" | "down";
-  dev_: { tick_(): void } | null;
 }

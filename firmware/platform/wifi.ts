@@ -3,19 +3,19 @@
  * (`Wifi.restore()`, file `.wificfg`), reconnect after a loss with backoff (2 s doubling to 60 s),
  * and open the device's own access point (named after the device, open, 192.168.4.1) when no
  * network is saved or none has been reachable for 60 s; the station keeps trying meanwhile and
- * the AP closes once it is up again. The state lives in the resident core (Resident.wifi_); the
+ * the AP closes once it is up again. The state lives in the device's state (services/device.ts); the
  * event handlers are what the device holds of this file. Without the module (`linux`, `sim`, or
  * `wifi: false`) the network is simply up on 127.0.0.1. Credentials are never read or logged here.
  */
 import { HAS_WIFI } from "board-config";
-import type { Resident } from "./types.ts";
+import type { WifiHolder } from "./types.ts";
 
 export const AP_AFTER_MS = 60000;
 const BACKOFF_MIN_MS = 2000;
 const BACKOFF_MAX_MS = 60000;
 
 /** Starts the radio on a board with Wifi: keeps `r.wifi_` up to date. */
-export function startWifi(r: Resident, apName: string): void {
+export function startWifi(r: WifiHolder, apName: string): void {
   let w: EspWifi;
   try {
     w = require("Wifi");

@@ -1,26 +1,25 @@
 /*
- * The optional control token (SPEC.md, "Security"). The token is handed in at boot from Storage
- * and kept only here; check() compares every byte whatever the first mismatch, and nothing
- * here ever logs or returns it.
+ * The optional control token (SPEC.md, "Security"). Read from Storage once at boot
+ * (platform/token-store.ts, by app.ts) and kept only here; tokenMatches() compares every byte whatever the
+ * first mismatch, and nothing here ever logs or returns it.
  */
-import type { Auth } from "./contracts.ts";
+/** The token, or null when none is provisioned (then nothing needs one). */
+let token: string | null = null;
 
-export class TokenAuth implements Auth {
-  private t_: string | null;
+/** Sets the token (app.ts, at boot, from platform/token-store.ts); null or "": none. */
+export function useToken(t: string | null): void {
+  token = t !== null && t.length > 0 ? t : null;
+}
 
-  constructor(token: string | null) {
-    this.t_ = token !== null && token.length > 0 ? token : null;
-  }
+export function tokenRequired(): boolean {
+  return token !== null;
+}
 
-  required(): boolean {
-    return this.t_ !== null;
-  }
-
-  check(token: string): boolean {
-    const t = this.t_;
-    if (t === null) return true;
-    let diff = t.length ^ token.length;
-    for (let i = 0; i < t.length; i++) diff |= t.charCodeAt(i) ^ token.charCodeAt(i % (token.length || 1));
-    return diff === 0;
-  }
+/** True when `given` is the token (always, when none is set). */
+export function tokenMatches(given: string): boolean {
+  const t = token;
+  if (t === null) return true;
+  let diff = t.length ^ given.length;
+  for (let i = 0; i < t.length; i++) diff |= t.charCodeAt(i) ^ given.charCodeAt(i % (given.length || 1));
+  return diff === 0;
 }

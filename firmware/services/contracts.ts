@@ -5,6 +5,7 @@
  * interfaces only, so each side can be tested with a fake of the other.
  */
 
+import type { HttpUrl } from "../../lib/http-url.ts";
 import type { Sample } from "../../lib/sample.ts";
 
 /** One sample (SPEC.md), the record lib/ codecs and the ring share. */
@@ -35,6 +36,23 @@ export interface Device {
   rssi(): number | null;
   /** True when the low-memory guard refuses new work. */
   lowMemory(): boolean;
+}
+
+/** What the UDP push and a sample read of the device. */
+export type PushDevice = Pick<Device, "uptimeMs" | "freeVars" | "lowMemory" | "readA0" | "led" | "wifiState">;
+
+/** The device's UDP push (udp-push.ts, a lazy module). */
+export interface Push {
+  /** Sets the target and rate; gives the reply line. */
+  set(ip: string, port: number, ms: number): string;
+  /** Stops; gives the reply line. */
+  off(): string;
+  active(): boolean;
+}
+
+/** FETCH (fetch-service.ts, a lazy module): `reply` gets exactly one line. */
+export interface Fetch {
+  start(url: HttpUrl, reply: (line: string) => void): void;
 }
 
 /** The once-a-second history of the last 60 samples (seq from 1 at boot). */

@@ -6,12 +6,12 @@
  * just receives nothing, and a send that throws is logged once per target.
  */
 import { encodeFrame, FLAG_LOW_MEMORY, FLAG_WIFI_UP } from "../../lib/sample-frame.ts";
-import type { Device } from "./contracts.ts";
+import type { PushDevice } from "./contracts.ts";
 import { takeSample } from "./take-sample.ts";
 import type { Datagrams, Log, Timers } from "../platform/types.ts";
 
 export class UdpPush {
-  private d_: Device;
+  private d_: PushDevice;
   private t_: Timers;
   private log_: Log;
   private sock_: Datagrams;
@@ -21,7 +21,7 @@ export class UdpPush {
   private seq_: number;
   private failed_: boolean;
 
-  constructor(sock: Datagrams, device: Device, timers: Timers, log: Log) {
+  constructor(sock: Datagrams, device: PushDevice, timers: Timers, log: Log) {
     this.sock_ = sock;
     this.d_ = device;
     this.t_ = timers;

@@ -12,12 +12,7 @@ export const LED_TOGGLE = 2;
 
 /** LED_ON, LED_OFF or LED_TOGGLE, or -1 for a bad body. */
 export function parseLedBody(body: string): number {
-  let s = "";
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charAt(i);
-    if (c !== " " && c !== "\t" && c !== "\r" && c !== "\n") s += c;
-  }
-  s = s.toLowerCase();
+  const s = body.replace(/[ \t\r\n]/g, "").toLowerCase();
   if (s === "on" || s === '{"led":1}' || s === '{"led":true}') return LED_ON;
   if (s === "off" || s === '{"led":0}' || s === '{"led":false}') return LED_OFF;
   if (s === "toggle") return LED_TOGGLE;

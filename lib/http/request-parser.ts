@@ -46,60 +46,52 @@ export function acceptsGzip(value: string): boolean {
 
 /** True when `s` has a control character other than a tab (a field value must not). */
 function hasControl(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 32 && c !== 9) || c === 127) return true;
-  }
-  return false;
+  // One native test per value: on Espruino a loop lexes its body again for every character.
+  return /[\x00-\x08\x0a-\x1f\x7f]/.test(s);
 }
 
 /** True when `s` is a non-empty token (a header name): visible ASCII without separators. */
 function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c <= 32 || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(s.charAt(i)) >= 0) return false;
-  }
-  return true;
+  return s.length > 0 && !/[^!#$%&'*+\-\.^_`|~0-9A-Za-z]/.test(s);
 }
 
 /** The request's fields; the private ones are the parser's state. */
 export interface HttpRequest {
   /** 0 request line, 1 header lines, 2 body, 3 done; after an error, its status (400 and up). */
-  st_: number;
+  reqState_: number;
   /** The head line read so far, and the head's bytes. */
-  ln_: string;
-  hb_: number;
+  headLine_: string;
+  headBytes_: number;
   /** The method and the decoded, normalised path (path.ts), "" until the request line is read. */
-  me_?: string;
-  pa_?: string;
+  method_?: string;
+  path_?: string;
   /** The declared body length; unset when absent. */
-  cl_?: number;
+  bodyLength_?: number;
   /** A Transfer-Encoding was sent (411). */
-  te_?: boolean;
+  chunked_?: boolean;
   /** Accept-Encoding accepts gzip. */
-  gz_?: boolean;
+  gzip_?: boolean;
   /** If-None-Match and Authorization values, unset when absent. */
-  im_?: string;
-  au_?: string;
+  ifNoneMatch_?: string;
+  authorization_?: string;
   /** The body, unset when there is none. */
-  bd_?: string;
+  body_?: string;
 }
 
 /** Makes `r` an empty request (before its first byte). */
 export function startRequest<T>(r: T): T & HttpRequest {
   const q = r as T & HttpRequest;
-  q.st_ = 0;
-  q.ln_ = "";
-  q.hb_ = 0;
+  q.reqState_ = 0;
+  q.headLine_ = "";
+  q.headBytes_ = 0;
   return q;
 }
 
 /** The error answer's code for `status`: sets the request in error. */
 function failRequest(r: HttpRequest, status: number): number {
-  r.st_ = status;
-  r.ln_ = "";
-  r.bd_ = undefined;
+  r.reqState_ = status;
+  r.headLine_ = "";
+  r.body_ = undefined;
   return -status;
 }
 
@@ -108,35 +100,32 @@ function failRequest(r: HttpRequest, status: number): number {
  * completed request. One function for the request line, the header lines and the body.
  */
 export function feedRequest(r: HttpRequest, data: string): number {
-  if (r.st_ >= 400) return -r.st_;
-  if (r.st_ === 3) return 0;
+  if (r.reqState_ >= 400) return -r.reqState_;
+  if (r.reqState_ === 3) return 0;
   let pos = 0;
   const n = data.length;
-  while (r.st_ < 2) {
+  while (r.reqState_ < 2) {
     if (pos >= n) return NEED_MORE;
     const nl = data.indexOf("\n", pos);
     const end = nl < 0 ? n : nl;
     // MAX_LINE bytes plus the CR that may precede the LF.
-    if (r.ln_.length + end - pos > MAX_LINE + 1) return failRequest(r, r.st_ === 0 ? 414 : 431);
-    r.hb_ += end - pos + (nl < 0 ? 0 : 1);
-    if (r.hb_ > MAX_HEAD) return failRequest(r, 431);
-    r.ln_ += data.substring(pos, end);
+    if (r.headLine_.length + end - pos > MAX_LINE + 1) return failRequest(r, r.reqState_ === 0 ? 414 : 431);
+    r.headBytes_ += end - pos + (nl < 0 ? 0 : 1);
+    if (r.headBytes_ > MAX_HEAD) return failRequest(r, 431);
+    r.headLine_ += data.substring(pos, end);
     if (nl < 0) return NEED_MORE;
     pos = nl + 1;
-    let line = r.ln_;
-    r.ln_ = "";
+    let line = r.headLine_;
+    r.headLine_ = "";
     if (line.charCodeAt(line.length - 1) === 13) line = line.substring(0, line.length - 1);
-    if (line.length > MAX_LINE) return failRequest(r, r.st_ === 0 ? 414 : 431);
-    if (r.st_ === 0) {
+    if (line.length > MAX_LINE) return failRequest(r, r.reqState_ === 0 ? 414 : 431);
+    if (r.reqState_ === 0) {
       // The request line (empty lines before it are skipped).
       if (line === "") continue;
       const sp1 = line.indexOf(" ");
       const sp2 = line.indexOf(" ", sp1 + 1);
       if (sp1 <= 0 || sp2 < 0 || line.indexOf(" ", sp2 + 1) >= 0 || sp1 > MAX_METHOD) return failRequest(r, 400);
-      for (let i = 0; i < sp1; i++) {
-        const c = line.charCodeAt(i);
-        if (c < 65 || c > 90) return failRequest(r, 400);
-      }
+      if (/[^A-Z]/.test(line.substring(0, sp1))) return failRequest(r, 400);
       const version = line.substring(sp2 + 1);
       if (version !== "HTTP/1.0" && version !== "HTTP/1.1") return failRequest(r, 400);
       let target = line.substring(sp1 + 1, sp2);
@@ -149,18 +138,18 @@ export function feedRequest(r: HttpRequest, data: string): number {
       const query = q >= 0 ? target.substring(q + 1) : "";
       const path = normalizePath(q >= 0 ? target.substring(0, q) : target);
       if (path === null || hasControl(query) || query.indexOf(" ") >= 0) return failRequest(r, 400);
-      r.me_ = line.substring(0, sp1);
-      r.pa_ = path;
-      r.st_ = 1;
+      r.method_ = line.substring(0, sp1);
+      r.path_ = path;
+      r.reqState_ = 1;
       continue;
     }
     if (line === "") {
       // The end of the head.
-      if (r.te_) return failRequest(r, 411);
-      const len = r.cl_ === undefined ? 0 : r.cl_;
+      if (r.chunked_) return failRequest(r, 411);
+      const len = r.bodyLength_ === undefined ? 0 : r.bodyLength_;
       if (len > MAX_BODY) return failRequest(r, 413);
-      r.st_ = len > 0 ? 2 : 3;
-      if (len > 0) r.bd_ = "";
+      r.reqState_ = len > 0 ? 2 : 3;
+      if (len > 0) r.body_ = "";
       continue;
     }
     const colon = line.indexOf(":");
@@ -169,26 +158,23 @@ export function feedRequest(r: HttpRequest, data: string): number {
     if (hasControl(value)) return failRequest(r, 400);
     const key = line.substring(0, colon).toLowerCase();
     if (key === "content-length") {
-      for (let i = 0; i < value.length; i++) {
-        const c = value.charCodeAt(i);
-        if (c < 48 || c > 57) return failRequest(r, 400);
-      }
+      if (/[^0-9]/.test(value)) return failRequest(r, 400);
       // Past 9 digits the exact number no longer matters: it is over MAX_BODY.
       const len = value.length === 0 ? -2 : value.length > 9 ? 1e9 : parseInt(value, 10);
-      if (len < 0 || (r.cl_ !== undefined && r.cl_ !== len)) return failRequest(r, 400);
-      r.cl_ = len;
-    } else if (key === "transfer-encoding") r.te_ = true;
-    else if (key === "accept-encoding") r.gz_ = r.gz_ || acceptsGzip(value);
-    else if (key === "if-none-match") r.im_ = value;
-    else if (key === "authorization") r.au_ = value;
+      if (len < 0 || (r.bodyLength_ !== undefined && r.bodyLength_ !== len)) return failRequest(r, 400);
+      r.bodyLength_ = len;
+    } else if (key === "transfer-encoding") r.chunked_ = true;
+    else if (key === "accept-encoding") r.gzip_ = r.gzip_ || acceptsGzip(value);
+    else if (key === "if-none-match") r.ifNoneMatch_ = value;
+    else if (key === "authorization") r.authorization_ = value;
   }
-  if (r.st_ === 2) {
-    const body = r.bd_ as string;
-    const take = Math.min((r.cl_ as number) - body.length, n - pos);
-    r.bd_ = body + data.substring(pos, pos + take);
+  if (r.reqState_ === 2) {
+    const body = r.body_ as string;
+    const take = Math.min((r.bodyLength_ as number) - body.length, n - pos);
+    r.body_ = body + data.substring(pos, pos + take);
     pos += take;
-    if (r.bd_.length < (r.cl_ as number)) return NEED_MORE;
-    r.st_ = 3;
+    if (r.body_.length < (r.bodyLength_ as number)) return NEED_MORE;
+    r.reqState_ = 3;
   }
   return pos;
 }

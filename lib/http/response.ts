@@ -47,10 +47,5 @@ export function etagMatches(ifNoneMatch: string, etag: string): boolean {
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(s: string): string {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charAt(i);
-    out += c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : c === "'" ? "&#39;" : c;
-  }
-  return out;
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }

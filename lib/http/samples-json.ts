@@ -22,13 +22,13 @@ export interface SampleSource {
 /** A samples answer being given. */
 export interface SamplesStream {
   /** The seq of the last sample given, 0 before the first. */
-  sl_?: number;
+  sampleLast_?: number;
   /** The seq of the last sample to give. */
-  sq_?: number;
+  sampleEnd_?: number;
   /** Bytes given. */
-  of_?: number;
+  offset_?: number;
   /** The byte length of the whole answer. */
-  by_?: number;
+  length_?: number;
 }
 
 export const SAMPLES_HEAD = '{"fields":["seq","ms","a0","free","led"],"samples":[';
@@ -44,7 +44,7 @@ export function sampleCsv(s: SampleRow): string {
   return s.seq + "," + s.ms + "," + s.a0 + "," + s.free + "," + s.led;
 }
 
-/** Starts answer `st` with the samples `src` holds now; gives its byte length (also `st.by_`). */
+/** Starts answer `st` with the samples `src` holds now; gives its byte length (also `st.length_`). */
 export function samplesStart(src: SampleSource, st: SamplesStream): number {
   let n = 0;
   let rows = 0;
@@ -54,35 +54,35 @@ export function samplesStart(src: SampleSource, st: SamplesStream): number {
     rows++;
     last = s.seq;
   });
-  st.sl_ = 0;
-  st.sq_ = last;
-  st.of_ = 0;
-  st.by_ = SAMPLES_HEAD.length + n + (rows > 0 ? rows - 1 : 0) + SAMPLES_TAIL.length;
-  return st.by_;
+  st.sampleLast_ = 0;
+  st.sampleEnd_ = last;
+  st.offset_ = 0;
+  st.length_ = SAMPLES_HEAD.length + n + (rows > 0 ? rows - 1 : 0) + SAMPLES_TAIL.length;
+  return st.length_;
 }
 
 /** The next piece of answer `st` (about `max` bytes, at least one sample), or null when all is given. */
 export function samplesNext(src: SampleSource, st: SamplesStream, max: number): string | null {
-  const by = st.by_ as number;
-  const given = st.of_ as number;
+  const by = st.length_ as number;
+  const given = st.offset_ as number;
   if (given >= by) return null;
   let out = given === 0 ? SAMPLES_HEAD : "";
   const room = by - SAMPLES_TAIL.length;
   // more: samples are left for the next piece; rows: samples given in this piece.
   let more = false;
   let rows = 0;
-  if ((st.sl_ as number) < (st.sq_ as number)) {
+  if ((st.sampleLast_ as number) < (st.sampleEnd_ as number)) {
     src.forEach(function (s) {
-      if (more || s.seq <= (st.sl_ as number) || s.seq > (st.sq_ as number)) return;
+      if (more || s.seq <= (st.sampleLast_ as number) || s.seq > (st.sampleEnd_ as number)) return;
       if (out.length >= max && rows > 0) {
         more = true;
         return;
       }
-      const row = ((st.sl_ as number) > 0 || rows > 0 ? "," : "") + sampleJson(s);
+      const row = ((st.sampleLast_ as number) > 0 || rows > 0 ? "," : "") + sampleJson(s);
       if (given + out.length + row.length > room) return;
       out += row;
       rows++;
-      st.sl_ = s.seq;
+      st.sampleLast_ = s.seq;
     });
   }
   if (!more) {
@@ -90,6 +90,6 @@ export function samplesNext(src: SampleSource, st: SamplesStream, max: number): 
     while (pad-- > 0) out += " ";
     out += SAMPLES_TAIL;
   }
-  st.of_ = given + out.length;
+  st.offset_ = given + out.length;
   return out;
 }

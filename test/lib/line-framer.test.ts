@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { frameLines, type FrameState, type LineSink } from "../../lib/line-framer.ts";
+import { frameLines, type FrameState } from "../../lib/line-framer.ts";
 
 /** A framer over a plain state object, as the line server keeps it on its socket. */
 function framer(max: number) {
   const st: FrameState = {};
   return {
     st,
-    push: (chunk: string, sink: LineSink) => frameLines(st, max, chunk, sink),
-    held: () => (st.b_ === undefined ? 0 : st.b_.length),
+    push: (chunk: string, sink: (err: string | null, line: string) => void) => frameLines(st, max, chunk, (_st, err, line) => sink(err, line)),
+    held: () => (st.partial_ === undefined ? 0 : st.partial_.length),
   };
 }
 import { randomSplit, rng } from "../helpers/random.ts";

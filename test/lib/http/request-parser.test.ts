@@ -47,19 +47,19 @@ const FULL =
 test("a complete request gives its method, path (without the query), kept headers and body", () => {
   const { p, r } = parse([FULL]);
   assert.equal(r, FULL.length - "EXTRA".length);
-  assert.equal(p.me_, "POST");
-  assert.equal(p.pa_, "/api/led");
-  assert.equal(p.gz_, true);
-  assert.equal(p.im_, '"abc"');
-  assert.equal(p.au_, "Bearer t0k");
-  assert.equal(p.cl_, 6);
-  assert.equal(p.bd_, "toggle");
+  assert.equal(p.method_, "POST");
+  assert.equal(p.path_, "/api/led");
+  assert.equal(p.gzip_, true);
+  assert.equal(p.ifNoneMatch_, '"abc"');
+  assert.equal(p.authorization_, "Bearer t0k");
+  assert.equal(p.bodyLength_, 6);
+  assert.equal(p.body_, "toggle");
 });
 
 test("headers that were not sent leave their fields unset", () => {
   const { p, r } = parse(["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]);
   assert.ok(r > 0);
-  assert.deepEqual([p.gz_, p.im_, p.au_, p.cl_, p.bd_], [undefined, undefined, undefined, undefined, undefined]);
+  assert.deepEqual([p.gzip_, p.ifNoneMatch_, p.authorization_, p.bodyLength_, p.body_], [undefined, undefined, undefined, undefined, undefined]);
 });
 
 test("every random split of the same request gives the same parse", () => {
@@ -68,7 +68,7 @@ test("every random split of the same request gives the same parse", () => {
   for (let k = 0; k < 300; k++) {
     const { p, r } = parse(randomSplit(FULL, rand));
     assert.ok(r > 0);
-    for (const f of ["me_", "pa_", "gz_", "im_", "au_", "cl_", "bd_"] as const) {
+    for (const f of ["method_", "path_", "gzip_", "ifNoneMatch_", "authorization_", "bodyLength_", "body_"] as const) {
       assert.equal(p[f], want[f], f);
     }
   }
@@ -76,36 +76,36 @@ test("every random split of the same request gives the same parse", () => {
 
 test("a request fed one byte at a time parses the same", () => {
   const { p } = parse(FULL.split(""));
-  assert.equal(p.bd_, "toggle");
-  assert.equal(p.au_, "Bearer t0k");
+  assert.equal(p.body_, "toggle");
+  assert.equal(p.authorization_, "Bearer t0k");
 });
 
 test("the head is incomplete until the blank line", () => {
   const p = newRequest();
   assert.equal(feedRequest(p, "GET / HTTP/1.1\r\nHost: x\r\n"), NEED_MORE);
-  assert.ok(p.st_ < 2);
+  assert.ok(p.reqState_ < 2);
   assert.equal(feedRequest(p, "\r\n"), 2);
-  assert.equal(p.st_, 3);
+  assert.equal(p.reqState_, 3);
 });
 
 test("bare LF line ends, leading empty lines and HTTP/1.0 are accepted", () => {
   const { p, r } = parse(["\r\n\nGET /about HTTP/1.0\nHost: x\n\n"]);
   assert.ok(r > 0);
-  assert.equal(p.pa_, "/about");
+  assert.equal(p.path_, "/about");
 });
 
 test("a body is awaited until Content-Length bytes arrived (a lying length leaves it waiting)", () => {
   const p = newRequest();
   assert.equal(feedRequest(p, "POST /api/led HTTP/1.1\r\nContent-Length: 10\r\n\r\non"), NEED_MORE);
-  assert.equal(p.st_, 2);
-  assert.equal(p.bd_, "on");
+  assert.equal(p.reqState_, 2);
+  assert.equal(p.body_, "on");
 });
 
 test("an absent Content-Length means no body", () => {
   const { p, r } = parse(["POST /api/led HTTP/1.1\r\n\r\non"]);
   assert.equal(r, "POST /api/led HTTP/1.1\r\n\r\n".length);
-  assert.equal(p.bd_, undefined);
-  assert.equal(p.cl_, undefined);
+  assert.equal(p.body_, undefined);
+  assert.equal(p.bodyLength_, undefined);
 });
 
 test("a Content-Length over 512 is 413 without reading the body", () => {
@@ -119,7 +119,7 @@ test("a 2 KB POST is 413", () => {
 
 test("a body of exactly 512 bytes is read", () => {
   const { p } = parse(["POST /setup HTTP/1.1\r\nContent-Length: 512\r\n\r\n" + "a".repeat(512)]);
-  assert.equal(p.bd_?.length, 512);
+  assert.equal(p.body_?.length, 512);
 });
 
 test("a bad or conflicting Content-Length is 400", () => {
@@ -151,7 +151,7 @@ test("a request line of 512 bytes is accepted, 513 is 414", () => {
 test("a 414 is decided before the line ends, holding at most 513 bytes", () => {
   const p = newRequest();
   assert.equal(feedRequest(p, "GET /" + "a".repeat(600)), -414);
-  assert.equal(p.ln_.length, 0);
+  assert.equal(p.headLine_.length, 0);
 });
 
 test("a header line over 512 bytes is 431", () => {
@@ -182,7 +182,7 @@ test("a method of 200 letters is 400", () => {
 
 test("an unknown method of capital letters is parsed (the server answers 405 or 404)", () => {
   const { p } = parse(["DELETE /api/led HTTP/1.1\r\n\r\n"]);
-  assert.equal(p.me_, "DELETE");
+  assert.equal(p.method_, "DELETE");
 });
 
 test("path escapes /../../, %00 and %zz are 400", () => {
@@ -201,7 +201,7 @@ test("a header line without a colon, with a bad name or folded is 400", () => {
 
 test("an absolute-form target is reduced to its path", () => {
   const { p } = parse(["GET http://device.local/status?q HTTP/1.1\r\n\r\n"]);
-  assert.equal(p.pa_, "/status");
+  assert.equal(p.path_, "/status");
 });
 
 test("after an error or completion, further data changes nothing", () => {

@@ -1,0 +1,153 @@
+/*
+ * The device as every service sees it, resident for the device's life: the LED, the uptime, the
+ * Wi-Fi state, the ring of the last 60 samples, free memory and the guard on it, and the client
+ * sockets of each service, counted from what is really open.
+ *
+ * Written for Espruino's CPU as much as its RAM (docs/MEMORY.md): plain functions at the top
+ * level of the bundle (no object methods, no closures: a function made at the global scope costs
+ * its few variables once and has no scope chain to copy), each short, so that a call lexes only
+ * what it runs. State is one object, `dev`, whose fields the minifier shortens.
+ *
+ * Sockets (SPEC.md "Ports"): every client socket of every service is in its service's list, and
+ * a socket Espruino has killed (its peer closed; Espruino removes its `sckt`) is dropped from
+ * the list when the lists are next counted, so a close whose event is still queued never makes
+ * the device refuse a client it has room for. One socket is always kept in reserve to refuse
+ * the one client too many cleanly.
+ */
+import { CONSOLE_POLICY, SOCKET_BUDGET, VARS_TOTAL } from "board-config";
+import { createRing, ringPush, type Ring } from "../../lib/sample-ring.ts";
+import { driveLed, readA0 } from "../platform/pins.ts";
+import type { EspruinoSocket } from "../platform/socket-held.ts";
+import type { Datagrams } from "../platform/types.ts";
+import type { PushDevice, SocketBudget, WifiState } from "./contracts.ts";
+
+/** Samples held (SPEC.md: the last 60, one a second). */
+export const HISTORY_SIZE = 60;
+
+/** Below this many free variables the device takes no new work (SPEC.md: a tenth of them). */
+export const GUARD_VARS = VARS_TOTAL / 10;
+
+/** Sockets held for the device's life: HTTP, echo TCP, echo UDP, line protocol, and the console's telnet. */
+export const FIXED_SOCKETS = 4 + (CONSOLE_POLICY === "off" ? 0 : 1);
+
+export interface DeviceState extends Ring {
+  /** getTime() at boot: uptime is counted from it (getTime() is the system time on Linux). */
+  t0_: number;
+  /** The LED, 0 or 1. */
+  led_: number;
+  wifi_: WifiState;
+  /** 1 while FETCH holds an outgoing socket. */
+  fetching_: number;
+  /** The UDP socket (echo; the UDP push sends from it too), set by app.ts. */
+  udp_: Datagrams;
+}
+
+export const dev: DeviceState = createRing(HISTORY_SIZE) as DeviceState;
+dev.t0_ = getTime();
+dev.led_ = 0;
+dev.wifi_ = "up";
+dev.fetching_ = 0;
+
+/** The open client sockets of each service. */
+export const echoSockets: EspruinoSocket[] = [];
+export const lineSockets: EspruinoSocket[] = [];
+export const webSockets: EspruinoSocket[] = [];
+
+export function uptimeMs(): number {
+  return Math.floor((getTime() - dev.t0_) * 1000);
+}
+
+/** Free variables now, without collecting garbage. */
+export function freeVars(): number {
+  return process.memory(false).free;
+}
+
+/** True when the low-memory guard refuses new work. */
+export function lowMemory(): boolean {
+  return freeVars() < GUARD_VARS;
+}
+
+/** Sets the LED (0 or 1) and gives its new state. */
+export function setLed(on: number): number {
+  dev.led_ = on;
+  driveLed(on);
+  return on;
+}
+
+/** A sample of the device now as a CSV line (lib/sample-csv.ts's format), numbered `seq`. */
+export function sampleCsv(seq: number): string {
+  const ms = uptimeMs();
+  return seq + "," + ms + "," + readA0(ms) + "," + freeVars() + "," + dev.led_;
+}
+
+/** Takes the once-a-second sample into the ring. */
+export function sampleTick(): void {
+  const ms = uptimeMs();
+  ringPush(dev, ms, readA0(ms), freeVars(), dev.led_);
+}
+
+/** The sockets of `l` still open (the killed ones are dropped from it). */
+function openIn(l: EspruinoSocket[]): number {
+  for (let i = l.length - 1; i >= 0; i--) if (l[i].sckt === undefined) l.splice(i, 1);
+  return l.length;
+}
+
+/** Open client connections of every service. */
+export function clients(): number {
+  return openIn(echoSockets) + openIn(lineSockets) + openIn(webSockets);
+}
+
+/** True when a new client can have a socket (one stays in reserve). */
+export function socketFree(): boolean {
+  return FIXED_SOCKETS + clients() + dev.fetching_ + 1 < SOCKET_BUDGET;
+}
+
+/**
+ * Admits socket `s` into list `l` when a socket is free and `need` variables are (garbage is
+ * collected first only when the count without it is short); otherwise says why not.
+ */
+export function admit(l: EspruinoSocket[], s: EspruinoSocket, need: number): string {
+  if (freeVars() < need && process.memory().free < need) return "low memory";
+  if (!socketFree()) return "no socket";
+  l.push(s);
+  return "";
+}
+
+/** Takes socket `s` out of list `l` (its close). */
+export function forget(l: EspruinoSocket[], s: EspruinoSocket): void {
+  const i = l.indexOf(s);
+  if (i >= 0) l.splice(i, 1);
+}
+
+/** What the UDP push (a lazy module) reads of the device: made for it when it starts. */
+export function pushDevice(): PushDevice {
+  return {
+    uptimeMs: uptimeMs,
+    freeVars: freeVars,
+    lowMemory: lowMemory,
+    readA0: function () {
+      return readA0(uptimeMs());
+    },
+    led: function () {
+      return dev.led_;
+    },
+    wifiState: function () {
+      return dev.wifi_;
+    },
+  };
+}
+
+/** FETCH's socket from the budget (FETCH is a lazy module): made for it when it starts. */
+export function fetchBudget(): SocketBudget {
+  return {
+    acquire: function () {
+      if (!socketFree()) return false;
+      dev.fetching_ = 1;
+      return true;
+    },
+    release: function () {
+      dev.fetching_ = 0;
+    },
+    inUse: clients,
+  };
+}

@@ -1,0 +1,278 @@
+/*
+ * The line protocol on port 4444 (SPEC.md, "Line protocol"; docs/PROTOCOL.md): greeting, every
+ * command, per-client STREAM, the device's UDP push, FETCH, AUTH, QUIT.
+ *
+ * Limits: a line is at most LINE_MAX bytes (E2BIG, the connection lives on); a client holds at
+ * most one partial line. A client whose replies not yet sent (Espruino's send buffer, `dSnd`)
+ * would pass MAX_UNSENT bytes is closed. Telemetry never blocks: a stream sample due while more
+ * than STREAM_HOLD bytes are unsent is dropped and counted (`dropped` in STATUS), its seq used
+ * up, so the gap shows. A client quiet for LINE_IDLE_S and not streaming is closed by the
+ * once-a-second sweep. A new client is refused with `ERR EBUSY` when no socket or too little
+ * memory is free. Every handler catches and logs its exceptions; the others go on.
+ *
+ * Shape, for Espruino's CPU and RAM (docs/MEMORY.md): a client is its socket, its fields set
+ * only once they are needed; its `data` and `close` listeners are two functions shared by every
+ * client (`this` is the socket). A line is dispatched through COMMANDS, one small function per
+ * keyword, so a command lexes only its own code, never the others'. UDP push and FETCH, rarely
+ * used, are lazy modules loaded by their first command.
+ */
+import { DEVICE_NAME, FIRMWARE_VERSION } from "board-config";
+import { load as loadFetch } from "lazy:fetch";
+import { load as loadPush } from "lazy:push";
+import { badArgs, parseRate, splitWords } from "../../lib/command-parser.ts";
+import { isIpv4, parsePort } from "../../lib/decimal.ts";
+import { parseHttpUrl } from "../../lib/http-url.ts";
+import { frameLines, type FrameState } from "../../lib/line-framer.ts";
+import { CSV_HEADER } from "../../lib/sample-csv.ts";
+import { formatStatus } from "../../lib/status-line.ts";
+import type { EspruinoSocket } from "../platform/socket-held.ts";
+import { wifiIp, wifiRssi } from "../platform/wifi.ts";
+import { tokenMatches, tokenRequired } from "./auth.ts";
+import type { Fetch, Push } from "./contracts.ts";
+import { admit, clients, dev, fetchBudget, forget, freeVars, GUARD_VARS, lineSockets, lowMemory, pushDevice, sampleCsv, setLed, uptimeMs } from "./device.ts";
+
+export const LINE_MAX = 128;
+/** Reply bytes a client may leave unread before it is closed. */
+export const MAX_UNSENT = 1024;
+/** Unsent bytes past which a stream sample is dropped. */
+export const STREAM_HOLD = 256;
+/** Seconds a client that is not streaming may stay quiet. */
+export const LINE_IDLE_S = 300;
+/** Free variables a new client needs: the guard, plus its socket, its replies and a command's working set (docs/MEMORY.md). */
+export const LINE_NEED = GUARD_VARS + 120;
+
+/** A line client: its socket, with the fields it needs once they are set. */
+export type LineClient = EspruinoSocket &
+  FrameState & {
+    /** Seconds since the last byte received. */
+    quiet_?: number;
+    /** Stream samples dropped. */
+    dropped_?: number;
+    /** The last seq of its STREAM and of its READs. */
+    streamSeq_?: number;
+    readSeq_?: number;
+    /** Its stream's interval, absent or 0: none. */
+    streamTimer_?: number;
+    /** AUTH given with the right token. */
+    authed_?: boolean;
+    /** Its socket is gone. */
+    gone_?: boolean;
+  };
+
+/** A command: the client and the line's words (the keyword first). */
+type Command = (c: LineClient, w: string[]) => void;
+
+const HELP =
+  "# commands (keywords in any case):\r\n" +
+  "# HELP | STATUS | READ | QUIT\r\n" +
+  "# LED ON|OFF|TOGGLE\r\n" +
+  "# STREAM [ms 50..60000] | STOP\r\n" +
+  "# UDP <ipv4> <port> [ms] | UDP OFF\r\n" +
+  "# FETCH http://host[:port]/path\r\n" +
+  "# AUTH <token>\r\n" +
+  "OK";
+
+/** The device's UDP push and FETCH, once a command has needed them. */
+let push: Push | null = null;
+let fetcher: Fetch | null = null;
+
+/** Takes an accepted socket (the listener's callback). */
+export function lineAccept(c: LineClient): void {
+  if (c.sckt === undefined) return;
+  try {
+    const why = admit(lineSockets, c, LINE_NEED);
+    if (why !== "") {
+      lineLog(c, "refused, " + why);
+      c.end("ERR EBUSY " + why + "\r\n");
+      return;
+    }
+    c.on("data", lineData);
+    c.on("close", lineClose);
+    lineLog(c, "connect");
+    lineSend(c, "# " + DEVICE_NAME + " " + FIRMWARE_VERSION + " ready");
+  } catch (e) {
+    print("line: accept failed: " + e);
+  }
+}
+
+function lineLog(c: LineClient, text: string): void {
+  print("line " + (c.remoteAddress ? c.remoteAddress : "?") + ": " + text);
+}
+
+function lineData(this: LineClient, d: string): void {
+  this.quiet_ = 0;
+  frameLines(this, LINE_MAX, d, lineRun);
+}
+
+/** Runs one framed line (frameLines' sink). */
+function lineRun(c: LineClient, err: string | null, line: string): void {
+  if (c.gone_) return;
+  if (err !== null) return lineSend(c, "ERR " + err + " line over " + LINE_MAX + " bytes");
+  const w = splitWords(line);
+  if (w.length === 0) return;
+  const k = w[0].toUpperCase();
+  const run = COMMANDS[k];
+  if (run === undefined) {
+    lineLog(c, "ERR EUNKNOWN");
+    return lineSend(c, "ERR EUNKNOWN try HELP");
+  }
+  lineLog(c, k === "AUTH" ? "AUTH ***" : line);
+  try {
+    run(c, w);
+  } catch (e) {
+    print("line: " + k + " failed: " + e);
+    lineSend(c, "ERR EBUSY internal error");
+  }
+}
+
+/** Sends one line to `c`, or closes it when it has left MAX_UNSENT bytes unread. */
+function lineSend(c: LineClient, text: string): void {
+  if (c.gone_) return;
+  const held = c.dSnd;
+  if (held !== undefined && held.length + text.length + 2 > MAX_UNSENT) {
+    lineLog(c, "not reading, closed");
+    return lineEnd(c);
+  }
+  try {
+    c.write(text + "\r\n");
+  } catch (e) {
+    c.gone_ = true;
+  }
+}
+
+function lineStop(c: LineClient): void {
+  if (c.streamTimer_) clearInterval(c.streamTimer_);
+  c.streamTimer_ = 0;
+}
+
+function lineEnd(c: LineClient): void {
+  lineStop(c);
+  try {
+    c.end();
+  } catch (e) {
+    c.gone_ = true;
+  }
+}
+
+function lineClose(this: LineClient, hadError: boolean): void {
+  this.gone_ = true;
+  lineStop(this);
+  forget(lineSockets, this);
+  lineLog(this, hadError ? "disconnect, socket error" : "disconnect");
+}
+
+/** One stream sample for `c` (its interval's callback), dropped when `c` has not read the last ones. */
+function lineTick(c: LineClient): void {
+  const seq = (c.streamSeq_ = (c.streamSeq_ || 0) + 1);
+  const held = c.dSnd;
+  if (held !== undefined && held.length > STREAM_HOLD) c.dropped_ = (c.dropped_ || 0) + 1;
+  else lineSend(c, sampleCsv(seq));
+}
+
+/** True when `c` may use a guarded command (LED, UDP, FETCH); otherwise answers EAUTH. */
+function lineAuthed(c: LineClient): boolean {
+  if (c.authed_ || !tokenRequired()) return true;
+  lineSend(c, "ERR EAUTH send AUTH <token> first");
+  return false;
+}
+
+/** The commands, by keyword (upper case). Each checks its own arguments. */
+const COMMANDS: { [keyword: string]: Command | undefined } = {
+  READ: function (c, w) {
+    if (w.length > 1) return lineSend(c, badArgs("READ takes no argument"));
+    lineSend(c, "OK " + sampleCsv((c.readSeq_ = (c.readSeq_ || 0) + 1)));
+  },
+  STATUS: function (c, w) {
+    if (w.length > 1) return lineSend(c, badArgs("STATUS takes no argument"));
+    const st = dev.wifi_;
+    lineSend(c, formatStatus({ uptime: uptimeMs(), free: freeVars(), led: dev.led_, clients: clients(), ip: wifiIp(st), rssi: wifiRssi(st), wifi: st, dropped: c.dropped_ || 0 }));
+  },
+  LED: function (c, w) {
+    const m = w.length === 2 ? w[1].toUpperCase() : "";
+    if (m !== "ON" && m !== "OFF" && m !== "TOGGLE") return lineSend(c, badArgs("LED ON|OFF|TOGGLE"));
+    if (lineAuthed(c)) lineSend(c, "OK led=" + setLed(m === "ON" ? 1 : m === "OFF" ? 0 : 1 - dev.led_));
+  },
+  STREAM: function (c, w) {
+    const ms = w.length <= 2 ? parseRate(w[1]) : -1;
+    if (ms < 0) return lineSend(c, badArgs("STREAM [ms], ms 50..60000"));
+    if (lowMemory()) return lineSend(c, "ERR EBUSY low memory");
+    lineStop(c);
+    lineSend(c, "OK stream=" + ms);
+    lineSend(c, CSV_HEADER);
+    c.streamSeq_ = 0;
+    c.streamTimer_ = setInterval(lineTick, ms, c);
+  },
+  STOP: function (c, w) {
+    if (w.length > 1) return lineSend(c, badArgs("STOP takes no argument"));
+    lineStop(c);
+    lineSend(c, "OK stream=off");
+  },
+  QUIT: function (c, w) {
+    if (w.length > 1) return lineSend(c, badArgs("QUIT takes no argument"));
+    lineSend(c, "OK bye");
+    lineEnd(c);
+  },
+  HELP: function (c, w) {
+    lineSend(c, w.length > 1 ? badArgs("HELP takes no argument") : HELP);
+  },
+  AUTH: function (c, w) {
+    if (w.length !== 2) return lineSend(c, badArgs("AUTH <token>"));
+    c.authed_ = tokenMatches(w[1]);
+    lineSend(c, c.authed_ ? "OK auth" : "ERR EAUTH wrong token");
+  },
+  UDP: function (c, w) {
+    if (w.length === 2 && w[1].toUpperCase() === "OFF") {
+      if (!lineAuthed(c)) return;
+      // Dropping the push lets its code go.
+      const r = push === null ? "OK udp=off" : push.off();
+      push = null;
+      return lineSend(c, r);
+    }
+    if (w.length < 3 || w.length > 4 || !isIpv4(w[1])) return lineSend(c, badArgs("UDP <ipv4> <port> [ms] | UDP OFF"));
+    const port = parsePort(w[2]);
+    const ms = parseRate(w[3]);
+    if (port < 0 || ms < 0) return lineSend(c, badArgs("UDP <ipv4> <port 1..65535> [ms 50..60000]"));
+    if (!lineAuthed(c)) return;
+    if (lowMemory()) return lineSend(c, "ERR EBUSY low memory");
+    if (push === null) push = loadPush().createPush(dev.udp_, pushDevice());
+    lineSend(c, push.set(w[1], port, ms));
+  },
+  FETCH: function (c, w) {
+    const url = w.length === 2 ? parseHttpUrl(w[1]) : null;
+    if (url === null) return lineSend(c, badArgs("FETCH http://host[:port]/path"));
+    if (!lineAuthed(c)) return;
+    if (lowMemory()) return lineSend(c, "ERR EBUSY low memory");
+    if (fetcher === null) fetcher = loadFetch().createFetch(fetchBudget());
+    fetcher.start(url, function (reply: string) {
+      lineLog(c, reply);
+      lineSend(c, reply);
+    });
+  },
+};
+
+/** True while the line service has work without clients (a UDP push runs). */
+export function linePushing(): boolean {
+  return push !== null && push.active();
+}
+
+/** The once-a-second sweep: closes the clients quiet for LINE_IDLE_S that are not streaming. */
+export function lineSweep(): void {
+  for (let i = lineSockets.length - 1; i >= 0; i--) {
+    const c = lineSockets[i] as LineClient;
+    if (c.streamTimer_) continue;
+    const q = (c.quiet_ || 0) + 1;
+    c.quiet_ = q;
+    if (q > LINE_IDLE_S) {
+      lineLog(c, "idle timeout");
+      lineSend(c, "# idle timeout");
+      lineEnd(c);
+    }
+  }
+}
+
+/** The console's `say(text)`: `# say: <text>` to every line client, control bytes as spaces; gives how many. */
+export function lineSay(text: string): number {
+  const t = text.substring(0, 100).replace(/[\x00-\x1f\x7f]/g, " ");
+  for (let i = 0; i < lineSockets.length; i++) lineSend(lineSockets[i], "# say: " + t);
+  return lineSockets.length;
+}

@@ -1,0 +1,353 @@
+/*
+ * The device's web server (SPEC.md, "HTTP"; docs/WEB.md), on `net` rather than Espruino's
+ * `http` (which holds a whole request head in RAM, adds no Content-Length and always says "OK"):
+ * one request per connection, then a close; every limit of lib/http/request-parser.ts; 408 when
+ * the head is not complete TIMEOUT_S after the connect or a body stops arriving for TIMEOUT_S;
+ * 503 with Retry-After when no socket, memory or event-stream place is free (a refused client is
+ * answered when its request starts, or after a second).
+ *
+ * Routes: ROUTES holds the paths with code of their own (/api/status, /api/led, /api/samples,
+ * /events, /status, /setup); every other path is a page from Storage through the asset index
+ * (`w.idx`, written by scripts/build-web.ts), gzip'd when the client accepts it, with an ETag
+ * per representation and 304. The /setup POST is the lazy module `lazy:web-setup`.
+ *
+ * Shape, for Espruino's CPU and RAM (docs/MEMORY.md): a connection is its socket (the request's
+ * fields, then the response's, are set on it as they come); three listeners shared by every
+ * connection (`this` is the socket); a route is found with one property lookup, so a request
+ * lexes only its own route's code. An answer is written as its head and first piece together,
+ * then one piece per `drain` (Espruino's write() queues in RAM and always returns false), so it
+ * holds at most one piece in RAM whatever its size. Timeouts and the event stream run from the
+ * device's once-a-second tick (webTick), not from a timer per connection.
+ */
+import { DEVICE_NAME, FIRMWARE_VERSION, SSE_LISTENERS } from "board-config";
+import { load as loadSetup } from "lazy:web-setup";
+import { findAsset, type Asset } from "../../lib/http/asset-index.ts";
+import { LED_ON, LED_TOGGLE, parseLedBody } from "../../lib/http/bodies.ts";
+import { feedRequest, NEED_MORE, startRequest, type HttpRequest } from "../../lib/http/request-parser.ts";
+import { errorBody, escapeHtml, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../lib/http/response.ts";
+import { samplesNext, samplesStart, type SampleSource, type SamplesStream } from "../../lib/http/samples-json.ts";
+import { SLOT_ROOM, templateScan } from "../../lib/http/template.ts";
+import { ringGet, ringSize } from "../../lib/sample-ring.ts";
+import { readA0 } from "../platform/pins.ts";
+import type { EspruinoSocket } from "../platform/socket-held.ts";
+import { wifiIp, wifiRssi } from "../platform/wifi.ts";
+import { tokenMatches, tokenRequired } from "./auth.ts";
+import type { Sample } from "./contracts.ts";
+import { admit, clients, dev, forget, GUARD_VARS, lowMemory, setLed, uptimeMs, webSockets } from "./device.ts";
+
+export const INDEX_FILE = "w.idx";
+/** Seconds for the head after the connect, and between pieces of a body. */
+export const TIMEOUT_S = 5;
+/** Seconds a refused client is told to wait. */
+export const RETRY_AFTER = 2;
+/** Bytes of a Storage file per write. */
+export const PIECE_BYTES = 512;
+/** Bytes of literal template text per piece. */
+export const TEMPLATE_PIECE = 128;
+/** Free variables a new HTTP client needs: the guard, plus its socket, its request and one piece in flight (docs/MEMORY.md). */
+export const WEB_NEED = GUARD_VARS + 140;
+
+const NO_STORE = "Cache-Control: no-store\r\n";
+const RETRY = "Retry-After: " + RETRY_AFTER + "\r\n";
+
+/** One connection: its socket, the request's fields (request-parser.ts), then the answer's. */
+export type WebConn = EspruinoSocket &
+  HttpRequest &
+  SamplesStream & {
+    /** getTime() at the connect, or at the last piece of a body: the 408's clock. */
+    since_: number;
+    /** The status answered; absent until then. */
+    status_?: number;
+    /** Refused (no socket or memory to spare): answered 503. */
+    refused_?: boolean;
+    /** end() called. */
+    ended_?: boolean;
+    /** The socket is gone. */
+    closed_?: boolean;
+    /** What is streamed: a Storage file's name (a template when tplValues_ is set), true for the samples, null: nothing more. */
+    src_?: string | true | null;
+    /** A template's values by slot name, escaped. */
+    tplValues_?: { [slot: string]: string };
+    /** /setup: the network to join once the answer has gone. */
+    joinSsid_?: string;
+    joinPassword_?: string;
+  };
+
+/** What a route does with a connection whose request is complete; `get` is true for GET and HEAD. */
+type Route = (c: WebConn, get: boolean) => void;
+
+/** The event-stream listeners. */
+const eventSockets: WebConn[] = [];
+
+/** The device's history as lib/http/samples-json.ts reads it: the ring, oldest first. */
+const history: SampleSource = {
+  forEach: function (cb: (s: Sample) => void) {
+    for (let age = ringSize(dev) - 1; age >= 0; age--) cb(ringGet(dev, age) as Sample);
+  },
+};
+
+/** Takes an accepted socket (the listener's callback). */
+export function webAccept(s: EspruinoSocket): void {
+  if (s.sckt === undefined) return;
+  const c = startRequest(s) as WebConn;
+  c.since_ = getTime();
+  c.on("data", webData);
+  c.on("drain", webDrain);
+  c.on("close", webClose);
+  const why = admit(webSockets, c, WEB_NEED);
+  if (why !== "") {
+    // It holds a socket all the same until it is answered: it is counted.
+    print("http: refused, " + why);
+    c.refused_ = true;
+    webSockets.push(c);
+  }
+}
+
+function webData(this: WebConn, d: string): void {
+  const c = this;
+  if (c.status_ || c.closed_) return;
+  if (c.refused_) return webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
+  const r = feedRequest(c, d);
+  if (r === NEED_MORE) {
+    // A body has its own timeout, restarted by each piece of it.
+    if (c.reqState_ === 2) c.since_ = getTime();
+    return;
+  }
+  if (r < 0) return webFail(c, -r, "");
+  const p = c.path_ as string;
+  const route = ROUTES[p];
+  const get = c.method_ === "GET" || c.method_ === "HEAD";
+  if (route !== undefined) route(c, get);
+  else webPage(c, get);
+  print("http " + c.method_ + " " + p.substring(0, 64) + " " + (c.status_ || 0));
+}
+
+function webDrain(this: WebConn): void {
+  const c = this;
+  if (c.src_ === undefined || c.src_ === null || c.closed_) return;
+  const piece = webNext(c);
+  if (piece === null) {
+    c.src_ = null;
+    webEnd(c);
+  } else webWrite(c, piece);
+}
+
+function webClose(this: WebConn): void {
+  const c = this;
+  c.closed_ = true;
+  c.src_ = null;
+  c.tplValues_ = undefined;
+  forget(webSockets, c);
+  forget(eventSockets, c);
+  if (c.joinSsid_ !== undefined) loadSetup().join(c.joinSsid_, c.joinPassword_ as string);
+  c.joinSsid_ = c.joinPassword_ = undefined;
+}
+
+function webWrite(c: WebConn, s: string): void {
+  if (c.closed_ || c.ended_) return;
+  try {
+    c.write(s);
+  } catch (e) {
+    c.closed_ = true;
+  }
+}
+
+function webEnd(c: WebConn): void {
+  if (c.closed_ || c.ended_) return;
+  c.ended_ = true;
+  try {
+    c.end();
+  } catch (e) {
+    c.closed_ = true;
+  }
+}
+
+/** Answers `status` with `body` (nothing of it for HEAD) and closes; `extra` is ready-made header lines. */
+export function webSend(c: WebConn, status: number, type: string, body: string, extra: string): void {
+  c.status_ = status;
+  webWrite(c, responseHead(status, type, body.length, extra) + (c.method_ === "HEAD" ? "" : body));
+  webEnd(c);
+}
+
+/** Answers `status` with a small error body, JSON under /api/. */
+export function webFail(c: WebConn, status: number, extra: string): void {
+  const json = (c.path_ || "").substring(0, 5) === "/api/";
+  webSend(c, status, json ? JSON_TYPE : HTML_TYPE, errorBody(status, json), extra);
+}
+
+/** Answers `status` with `head`, then streams c.src_ (nothing of it for HEAD), then closes. */
+function webStream(c: WebConn, status: number, head: string): void {
+  c.status_ = status;
+  if (c.method_ === "HEAD") c.src_ = null;
+  const first = webNext(c);
+  webWrite(c, first === null ? head : head + first);
+  if (first === null) {
+    c.src_ = null;
+    webEnd(c);
+  }
+}
+
+/** True when the request carries the token (a Bearer header, or `formToken`), or none is set; else answers 401. */
+export function webAuthed(c: WebConn, formToken: string): boolean {
+  if (!tokenRequired()) return true;
+  const given = c.authorization_ || "";
+  const bearer = given.substring(0, 7).toLowerCase() === "bearer " ? given.substring(7).trim() : "";
+  const t = bearer || formToken;
+  if (t !== "" && tokenMatches(t)) return true;
+  webFail(c, 401, 'WWW-Authenticate: Bearer realm="device"' + (given !== "" ? ', error="invalid_token"' : "") + "\r\n");
+  return false;
+}
+
+/** The next piece of what c.src_ streams (moving on), or null at its end. */
+function webNext(c: WebConn): string | null {
+  const src = c.src_;
+  if (src === undefined || src === null) return null;
+  if (src === true) return samplesNext(history, c, PIECE_BYTES);
+  const at = c.offset_ as number;
+  const left = (c.length_ as number) - at;
+  if (c.tplValues_ !== undefined) return templateNext(c, src, at, left);
+  if (left <= 0) return null;
+  const piece = require("Storage").read(src, at, left < PIECE_BYTES ? left : PIECE_BYTES);
+  if (piece === undefined || piece.length === 0) return null;
+  c.offset_ = at + piece.length;
+  return piece;
+}
+
+/** The next piece of a template (Storage file `src` from `at`, `left` bytes): a literal run, or a slot's value. */
+function templateNext(c: WebConn, src: string, at: number, left: number): string | null {
+  const values = c.tplValues_ as { [slot: string]: string };
+  for (;;) {
+    const buf = left <= 0 ? "" : require("Storage").read(src, at, Math.min(TEMPLATE_PIECE + SLOT_ROOM, left)) || "";
+    const k = templateScan(buf, buf.length >= left, TEMPLATE_PIECE);
+    if (k === 0) return null;
+    const n = k < 0 ? -k : k;
+    at += n;
+    left -= n;
+    c.offset_ = at;
+    if (k > 0) return buf.substring(0, k);
+    // A slot: its value, or on to what follows when it has none.
+    const name = buf.substring(2, n - 2);
+    const v = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : "";
+    if (v !== "") return v;
+  }
+}
+
+/** A page (or the /status template) from the asset index, read in place. */
+function webPage(c: WebConn, get: boolean): void {
+  const a = findAsset(require("Storage").read(INDEX_FILE), c.path_ as string);
+  if (a === null) return webFail(c, 404, "");
+  if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
+  if (a.kind === "t") return webTemplate(c, a);
+  const gz = a.gzFile !== "" && c.gzip_ === true;
+  const etag = gz ? a.gzEtag : a.etag;
+  const extra = (a.gzFile !== "" ? "Vary: Accept-Encoding\r\n" : "") + "ETag: " + etag + "\r\nCache-Control: no-cache\r\n";
+  if (c.ifNoneMatch_ !== undefined && etagMatches(c.ifNoneMatch_, etag)) return webStream(c, 304, responseHead(304, "", -1, extra));
+  const file = gz ? a.gzFile : a.file;
+  if (require("Storage").read(file, 0, 1) === undefined) {
+    print("http: missing Storage file " + file);
+    return webFail(c, 404, "");
+  }
+  c.src_ = file;
+  c.offset_ = 0;
+  c.length_ = gz ? a.gzBytes : a.bytes;
+  webStream(c, 200, responseHead(200, a.type, c.length_, extra + (gz ? "Content-Encoding: gzip\r\n" : "")));
+}
+
+/** /status: the template with the device's values, rendered twice (its length, then its pieces). */
+function webTemplate(c: WebConn, a: Asset): void {
+  const st = dev.wifi_;
+  const rssi = wifiRssi(st);
+  const m = process.memory(false);
+  c.tplValues_ = {
+    name: escapeHtml(DEVICE_NAME),
+    version: escapeHtml(FIRMWARE_VERSION),
+    uptime: "" + uptimeMs(),
+    free: "" + m.free,
+    total: "" + m.total,
+    led: "" + dev.led_,
+    a0: "" + readA0(uptimeMs()),
+    ip: escapeHtml(wifiIp(st)),
+    rssi: rssi === null ? "na" : "" + rssi,
+    clients: "" + clients(),
+    wifi: escapeHtml(st),
+  };
+  c.src_ = a.file;
+  c.length_ = a.bytes;
+  c.offset_ = 0;
+  let n = 0;
+  for (let q = webNext(c); q !== null; q = webNext(c)) n += q.length;
+  c.src_ = a.file;
+  c.offset_ = 0;
+  webStream(c, 200, responseHead(200, a.type, n, NO_STORE));
+}
+
+/** The paths with code of their own; any other is a page (webPage). */
+const ROUTES: { [path: string]: Route | undefined } = {
+  "/api/status": function (c, get) {
+    if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
+    const st = dev.wifi_;
+    const m = process.memory(false);
+    webSend(
+      c,
+      200,
+      JSON_TYPE,
+      JSON.stringify({ name: DEVICE_NAME, version: FIRMWARE_VERSION, uptime: uptimeMs(), free: m.free, total: m.total, led: dev.led_, a0: readA0(uptimeMs()), ip: wifiIp(st), rssi: wifiRssi(st), clients: clients(), wifi: st }),
+      NO_STORE,
+    );
+  },
+  "/api/led": function (c, get) {
+    if (c.method_ === "POST") {
+      if (!webAuthed(c, "")) return;
+      const v = parseLedBody(c.body_ || "");
+      if (v < 0) return webFail(c, 400, "");
+      return webSend(c, 200, JSON_TYPE, '{"led":' + setLed(v === LED_TOGGLE ? 1 - dev.led_ : v === LED_ON ? 1 : 0) + "}", NO_STORE);
+    }
+    if (!get) return webFail(c, 405, "Allow: GET, POST, HEAD\r\n");
+    webSend(c, 200, JSON_TYPE, '{"led":' + dev.led_ + "}", NO_STORE);
+  },
+  "/api/samples": function (c, get) {
+    if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
+    c.src_ = true;
+    webStream(c, 200, responseHead(200, JSON_TYPE, samplesStart(history, c), NO_STORE));
+  },
+  "/events": function (c, get) {
+    if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
+    if (eventSockets.length >= SSE_LISTENERS || lowMemory()) return webFail(c, 503, RETRY);
+    const head = responseHead(200, "text/event-stream", -1, NO_STORE);
+    if (c.method_ === "HEAD") return webStream(c, 200, head);
+    c.status_ = 200;
+    eventSockets.push(c);
+    webWrite(c, head + "retry: 3000\n\n");
+  },
+  "/status": function (c, get) {
+    webPage(c, get);
+  },
+  "/setup": function (c, get) {
+    if (c.method_ === "POST") return loadSetup().setup(c, dev.wifi_, { send: webSend, fail: webFail, authed: webAuthed });
+    if (!get) return webFail(c, 405, "Allow: GET, POST, HEAD\r\n");
+    webPage(c, get);
+  },
+};
+
+/** The once-a-second tick: the newest sample to each event listener that has read the last one, then the timeouts. */
+export function webTick(): void {
+  if (eventSockets.length > 0) {
+    const s = ringGet(dev, 0);
+    if (s !== null) {
+      const line = "data: " + s.seq + "," + s.ms + "," + s.a0 + "," + s.free + "," + s.led + "\n\n";
+      for (let i = 0; i < eventSockets.length; i++) {
+        const c = eventSockets[i];
+        // A listener that has not read the last sample does not get this one.
+        if (c.dSnd === undefined || c.dSnd.length === 0) webWrite(c, line);
+      }
+    }
+  }
+  const now = getTime();
+  for (let i = webSockets.length - 1; i >= 0; i--) {
+    const c = webSockets[i] as WebConn;
+    if (c.status_ || c.closed_) continue;
+    if (c.refused_) {
+      if (now - c.since_ >= 1) webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
+    } else if (now - c.since_ >= TIMEOUT_S) webFail(c, 408, "");
+  }
+}
