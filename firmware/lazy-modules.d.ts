@@ -4,11 +4,8 @@
  * module is bundled on its own: it must not import a resident firmware module that holds state
  * (services/device.ts and the services), or it would get a second copy of it.
  */
-declare module "lazy:push" {
-  export function load(): typeof import("./lazy/push.ts");
-}
-declare module "lazy:fetch" {
-  export function load(): typeof import("./lazy/fetch.ts");
+declare module "lazy:line-more" {
+  export function load(): typeof import("./lazy/line-more.ts");
 }
 declare module "lazy:web-setup" {
   export function load(): typeof import("./lazy/web-setup.ts");

@@ -27,8 +27,3 @@ export function splitWords(line: string): string[] {
 export function parseRate(w: string | undefined): number {
   return w === undefined ? RATE_DEFAULT : parseRange(w, RATE_MIN, RATE_MAX);
 }
-
-/** The reply to a command with bad arguments: `usage` says what it takes. */
-export function badArgs(usage: string): string {
-  return "ERR EARG " + usage;
-}

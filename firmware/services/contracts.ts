@@ -80,3 +80,9 @@ export interface Auth {
   required(): boolean;
   check(token: string): boolean;
 }
+
+/** What the resident line service keeps for the lazy module `lazy:line-more` between its loads. */
+export interface LineMoreState {
+  push: Push | null;
+  fetcher: Fetch | null;
+}

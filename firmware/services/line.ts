@@ -13,22 +13,19 @@
  * Shape, for Espruino's CPU and RAM (docs/MEMORY.md): a client is its socket, its fields set
  * only once they are needed; its `data` and `close` listeners are two functions shared by every
  * client (`this` is the socket). A line is dispatched through COMMANDS, one small function per
- * keyword, so a command lexes only its own code, never the others'. UDP push and FETCH, rarely
- * used, are lazy modules loaded by their first command.
+ * keyword, so a command lexes only its own code, never the others'. The rarely used commands
+ * (HELP, AUTH, UDP, FETCH) are the lazy module `lazy:line-more`, loaded for each such line.
  */
 import { DEVICE_NAME, FIRMWARE_VERSION } from "board-config";
-import { load as loadFetch } from "lazy:fetch";
-import { load as loadPush } from "lazy:push";
-import { badArgs, parseRate, splitWords } from "../../lib/command-parser.ts";
-import { isIpv4, parsePort } from "../../lib/decimal.ts";
-import { parseHttpUrl } from "../../lib/http-url.ts";
+import { load as loadMore } from "lazy:line-more";
+import { parseRate, splitWords } from "../../lib/command-parser.ts";
 import { frameLines, type FrameState } from "../../lib/line-framer.ts";
 import { CSV_HEADER } from "../../lib/sample-csv.ts";
 import { formatStatus } from "../../lib/status-line.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { tokenMatches, tokenRequired } from "./auth.ts";
-import type { Fetch, Push } from "./contracts.ts";
+import type { LineMoreState } from "./contracts.ts";
 import { admit, clients, dev, fetchBudget, forget, freeVars, GUARD_VARS, lineSockets, lowMemory, pushDevice, sampleCsv, setLed, uptimeMs } from "./device.ts";
 
 export const LINE_MAX = 128;
@@ -60,21 +57,13 @@ export type LineClient = EspruinoSocket &
   };
 
 /** A command: the client and the line's words (the keyword first). */
-type Command = (c: LineClient, w: string[]) => void;
+export type Command = (c: LineClient, w: string[]) => void;
 
-const HELP =
-  "# commands (keywords in any case):\r\n" +
-  "# HELP | STATUS | READ | QUIT\r\n" +
-  "# LED ON|OFF|TOGGLE\r\n" +
-  "# STREAM [ms 50..60000] | STOP\r\n" +
-  "# UDP <ipv4> <port> [ms] | UDP OFF\r\n" +
-  "# FETCH http://host[:port]/path\r\n" +
-  "# AUTH <token>\r\n" +
-  "OK";
+/** The keywords of the commands in the lazy module `lazy:line-more` (HELP, AUTH, UDP, FETCH). */
+const RARE = " HELP AUTH UDP FETCH ";
 
-/** The device's UDP push and FETCH, once a command has needed them. */
-let push: Push | null = null;
-let fetcher: Fetch | null = null;
+/** The device's UDP push and FETCH, once a command has needed them (lazy:line-more sets them). */
+const rareState: LineMoreState = { push: null, fetcher: null };
 
 /** Takes an accepted socket (the listener's callback). */
 export function lineAccept(c: LineClient): void {
@@ -95,7 +84,7 @@ export function lineAccept(c: LineClient): void {
   }
 }
 
-function lineLog(c: LineClient, text: string): void {
+export function lineLog(c: LineClient, text: string): void {
   print("line " + (c.remoteAddress ? c.remoteAddress : "?") + ": " + text);
 }
 
@@ -112,13 +101,16 @@ function lineRun(c: LineClient, err: string | null, line: string): void {
   if (w.length === 0) return;
   const k = w[0].toUpperCase();
   const run = COMMANDS[k];
-  if (run === undefined) {
+  const rare = run === undefined && RARE.indexOf(" " + k + " ") >= 0;
+  if (run === undefined && !rare) {
     lineLog(c, "ERR EUNKNOWN");
     return lineSend(c, "ERR EUNKNOWN try HELP");
   }
   lineLog(c, k === "AUTH" ? "AUTH ***" : line);
   try {
-    run(c, w);
+    if (run !== undefined) run(c, w);
+    // The rarely used commands are a lazy module, loaded for the line and dropped after it.
+    else loadMore().run(c, w, rareState, { send: lineSend, authed: lineAuthed, log: lineLog, lowMemory: lowMemory, pushDevice: pushDevice, fetchBudget: fetchBudget, tokenMatches: tokenMatches, udp: dev.udp_ });
   } catch (e) {
     print("line: " + k + " failed: " + e);
     lineSend(c, "ERR EBUSY internal error");
@@ -126,7 +118,7 @@ function lineRun(c: LineClient, err: string | null, line: string): void {
 }
 
 /** Sends one line to `c`, or closes it when it has left MAX_UNSENT bytes unread. */
-function lineSend(c: LineClient, text: string): void {
+export function lineSend(c: LineClient, text: string): void {
   if (c.gone_) return;
   const held = c.dSnd;
   if (held !== undefined && held.length + text.length + 2 > MAX_UNSENT) {
@@ -170,7 +162,7 @@ function lineTick(c: LineClient): void {
 }
 
 /** True when `c` may use a guarded command (LED, UDP, FETCH); otherwise answers EAUTH. */
-function lineAuthed(c: LineClient): boolean {
+export function lineAuthed(c: LineClient): boolean {
   if (c.authed_ || !tokenRequired()) return true;
   lineSend(c, "ERR EAUTH send AUTH <token> first");
   return false;
@@ -179,22 +171,22 @@ function lineAuthed(c: LineClient): boolean {
 /** The commands, by keyword (upper case). Each checks its own arguments. */
 const COMMANDS: { [keyword: string]: Command | undefined } = {
   READ: function (c, w) {
-    if (w.length > 1) return lineSend(c, badArgs("READ takes no argument"));
+    if (w.length > 1) return lineSend(c, "ERR EARG READ takes no argument");
     lineSend(c, "OK " + sampleCsv((c.readSeq_ = (c.readSeq_ || 0) + 1)));
   },
   STATUS: function (c, w) {
-    if (w.length > 1) return lineSend(c, badArgs("STATUS takes no argument"));
+    if (w.length > 1) return lineSend(c, "ERR EARG STATUS takes no argument");
     const st = dev.wifi_;
     lineSend(c, formatStatus({ uptime: uptimeMs(), free: freeVars(), led: dev.led_, clients: clients(), ip: wifiIp(st), rssi: wifiRssi(st), wifi: st, dropped: c.dropped_ || 0 }));
   },
   LED: function (c, w) {
     const m = w.length === 2 ? w[1].toUpperCase() : "";
-    if (m !== "ON" && m !== "OFF" && m !== "TOGGLE") return lineSend(c, badArgs("LED ON|OFF|TOGGLE"));
+    if (m !== "ON" && m !== "OFF" && m !== "TOGGLE") return lineSend(c, "ERR EARG LED ON|OFF|TOGGLE");
     if (lineAuthed(c)) lineSend(c, "OK led=" + setLed(m === "ON" ? 1 : m === "OFF" ? 0 : 1 - dev.led_));
   },
   STREAM: function (c, w) {
     const ms = w.length <= 2 ? parseRate(w[1]) : -1;
-    if (ms < 0) return lineSend(c, badArgs("STREAM [ms], ms 50..60000"));
+    if (ms < 0) return lineSend(c, "ERR EARG STREAM [ms], ms 50..60000");
     if (lowMemory()) return lineSend(c, "ERR EBUSY low memory");
     lineStop(c);
     lineSend(c, "OK stream=" + ms);
@@ -203,56 +195,20 @@ const COMMANDS: { [keyword: string]: Command | undefined } = {
     c.streamTimer_ = setInterval(lineTick, ms, c);
   },
   STOP: function (c, w) {
-    if (w.length > 1) return lineSend(c, badArgs("STOP takes no argument"));
+    if (w.length > 1) return lineSend(c, "ERR EARG STOP takes no argument");
     lineStop(c);
     lineSend(c, "OK stream=off");
   },
   QUIT: function (c, w) {
-    if (w.length > 1) return lineSend(c, badArgs("QUIT takes no argument"));
+    if (w.length > 1) return lineSend(c, "ERR EARG QUIT takes no argument");
     lineSend(c, "OK bye");
     lineEnd(c);
-  },
-  HELP: function (c, w) {
-    lineSend(c, w.length > 1 ? badArgs("HELP takes no argument") : HELP);
-  },
-  AUTH: function (c, w) {
-    if (w.length !== 2) return lineSend(c, badArgs("AUTH <token>"));
-    c.authed_ = tokenMatches(w[1]);
-    lineSend(c, c.authed_ ? "OK auth" : "ERR EAUTH wrong token");
-  },
-  UDP: function (c, w) {
-    if (w.length === 2 && w[1].toUpperCase() === "OFF") {
-      if (!lineAuthed(c)) return;
-      // Dropping the push lets its code go.
-      const r = push === null ? "OK udp=off" : push.off();
-      push = null;
-      return lineSend(c, r);
-    }
-    if (w.length < 3 || w.length > 4 || !isIpv4(w[1])) return lineSend(c, badArgs("UDP <ipv4> <port> [ms] | UDP OFF"));
-    const port = parsePort(w[2]);
-    const ms = parseRate(w[3]);
-    if (port < 0 || ms < 0) return lineSend(c, badArgs("UDP <ipv4> <port 1..65535> [ms 50..60000]"));
-    if (!lineAuthed(c)) return;
-    if (lowMemory()) return lineSend(c, "ERR EBUSY low memory");
-    if (push === null) push = loadPush().createPush(dev.udp_, pushDevice());
-    lineSend(c, push.set(w[1], port, ms));
-  },
-  FETCH: function (c, w) {
-    const url = w.length === 2 ? parseHttpUrl(w[1]) : null;
-    if (url === null) return lineSend(c, badArgs("FETCH http://host[:port]/path"));
-    if (!lineAuthed(c)) return;
-    if (lowMemory()) return lineSend(c, "ERR EBUSY low memory");
-    if (fetcher === null) fetcher = loadFetch().createFetch(fetchBudget());
-    fetcher.start(url, function (reply: string) {
-      lineLog(c, reply);
-      lineSend(c, reply);
-    });
   },
 };
 
 /** True while the line service has work without clients (a UDP push runs). */
 export function linePushing(): boolean {
-  return push !== null && push.active();
+  return rareState.push !== null && rareState.push.active();
 }
 
 /** The once-a-second sweep: closes the clients quiet for LINE_IDLE_S that are not streaming. */

@@ -44,16 +44,11 @@ export function acceptsGzip(value: string): boolean {
   return false;
 }
 
-/** True when `s` has a control character other than a tab (a field value must not). */
-function hasControl(s: string): boolean {
-  // One native test per value: on Espruino a loop lexes its body again for every character.
-  return /[\x00-\x08\x0a-\x1f\x7f]/.test(s);
-}
-
-/** True when `s` is a non-empty token (a header name): visible ASCII without separators. */
-function isToken(s: string): boolean {
-  return s.length > 0 && !/[^!#$%&'*+\-\.^_`|~0-9A-Za-z]/.test(s);
-}
+// Header names must be tokens (visible ASCII without separators) and values free of control
+// characters but tabs: each is one native RegExp test, not a loop (on Espruino every pass of a
+// loop lexes its body again), written where it is used rather than as a function of its own.
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const NOT_TOKEN = /[^!#$%&'*+\-\.^_`|~0-9A-Za-z]/;
 
 /** The request's fields; the private ones are the parser's state. */
 export interface HttpRequest {
@@ -137,7 +132,7 @@ export function feedRequest(r: HttpRequest, data: string): number {
       // The query is not used; it must only be well formed.
       const query = q >= 0 ? target.substring(q + 1) : "";
       const path = normalizePath(q >= 0 ? target.substring(0, q) : target);
-      if (path === null || hasControl(query) || query.indexOf(" ") >= 0) return failRequest(r, 400);
+      if (path === null || CONTROL.test(query) || query.indexOf(" ") >= 0) return failRequest(r, 400);
       r.method_ = line.substring(0, sp1);
       r.path_ = path;
       r.reqState_ = 1;
@@ -153,9 +148,9 @@ export function feedRequest(r: HttpRequest, data: string): number {
       continue;
     }
     const colon = line.indexOf(":");
-    if (colon <= 0 || !isToken(line.substring(0, colon))) return failRequest(r, 400);
+    if (colon <= 0 || NOT_TOKEN.test(line.substring(0, colon))) return failRequest(r, 400);
     const value = line.substring(colon + 1).trim();
-    if (hasControl(value)) return failRequest(r, 400);
+    if (CONTROL.test(value)) return failRequest(r, 400);
     const key = line.substring(0, colon).toLowerCase();
     if (key === "content-length") {
       if (/[^0-9]/.test(value)) return failRequest(r, 400);

@@ -25,9 +25,9 @@ interface Patch {
 
 const PATCHES: Patch[] = [
   // Echo drops the fourth byte of every chunk longer than three bytes.
-  { file: "firmware/services/echo-server.ts", find: "s.write(a);", replace: "s.write(a.length > 3 ? a.slice(0, 3) + a.slice(4) : a);" },
+  { file: "firmware/services/echo.ts", find: "else this.write(d);", replace: "else this.write(d.length > 3 ? d.slice(0, 3) + d.slice(4) : d);" },
   // The greeting loses its "ready".
-  { file: "firmware/services/line-server.ts", find: '" ready"', replace: '" up"' },
+  { file: "firmware/services/line.ts", find: '" ready"', replace: '" up"' },
 ];
 
 async function buildBroken(outFile: string): Promise<void> {

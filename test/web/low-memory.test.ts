@@ -1,6 +1,6 @@
 /*
- * The web server's code is loaded only for a client that fits in memory: with too few
- * variables free the device answers a complete 503 (SPEC.md: status, Content-Type,
+ * A new HTTP client is served only when it fits in memory: with too few variables free the
+ * device answers a complete 503 (SPEC.md: status, Content-Type,
  * Content-Length, Retry-After, Connection: close) instead of loading, and serves again once
  * memory is back. The simulator's low-memory fault makes `process.memory().free` small.
  */
@@ -19,10 +19,10 @@ after(async () => {
   await w?.stop();
 });
 
-test("with too little memory to load the web server, GET / gets a complete 503 with Retry-After", async () => {
+test("with too little memory for a new client, GET / gets a complete 503 with Retry-After", async () => {
   const r = await rawRequest(w.sim.ports.http, GET("/"));
   assert.equal(r.status, 503);
-  assert.equal(r.headers["content-type"], "text/plain");
+  assert.equal(r.headers["content-type"], "text/html; charset=utf-8");
   assert.match(r.headers["retry-after"] ?? "", /^\d+$/);
   assert.equal(Number(r.headers["content-length"]), r.body.length);
   assert.equal(r.headers["connection"], "close");
