@@ -13,6 +13,17 @@ import { hoistVarsPlugin } from "./scripts/hoist-vars.ts";
 /** Names that Espruino reserves although JavaScript allows them (ESPRUINO.md, section 4). */
 export const ESPRUINO_RESERVED_NAMES = ["of", "static", "undefined", "let", "yield", "async", "await"];
 
+/**
+ * Espruino's own globals that the bundle's mangled top-level names must never take: a top-level
+ * `function E(){}` replaces the `E` object for the whole device, the console included.
+ */
+export const ESPRUINO_GLOBALS = [
+  "E", "A0", "LED", "LED1", "LED2", "BTN", "BTN1", "Pin", "NodeMCU", "Serial1", "Serial2", "USB", "Telnet", "I2C1", "SPI1", "SPI2",
+  "Modules", "ESP8266", "Wifi", "Storage", "global", "process", "console", "require", "print", "getTime",
+  "peek8", "poke8", "peek16", "poke16", "peek32", "poke32", "trace", "dump", "edit", "quit", "interrupt", "say", "E1",
+  ...Array.from({ length: 33 }, (_, i) => "D" + i),
+];
+
 /** Property names the mangler must never produce: Espruino's EventEmitter and socket API. */
 const ESPRUINO_PROPS = ["on", "emit", "write", "end", "read", "pipe", "close", "listen", "send", "bind"];
 
@@ -124,7 +135,7 @@ export function createRollupOptions(opts) {
                 toplevel: true,
                 compress: { passes: 2, hoist_funs: false, hoist_vars: false, unsafe_arrows: false, arrows: true },
                 mangle: {
-                  reserved: ESPRUINO_RESERVED_NAMES,
+                  reserved: [...ESPRUINO_RESERVED_NAMES, ...ESPRUINO_GLOBALS],
                   properties: { regex: /_$/, reserved: ESPRUINO_PROPS },
                 },
                 format: { comments: false, ascii_only: true },

@@ -13,11 +13,13 @@
  * expression is printed after boot (e.g. `E.getSizeOf(global["\xff"])`). Figures, no verdict.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { rollup } from "rollup";
+import { LineConn } from "../test/helpers/line-conn.ts";
 import { loadBoard } from "../board-configs/index.ts";
 import { createRollupOptions } from "../rollup.config.js";
 import { boardModuleSource } from "./board-module.ts";
@@ -57,8 +59,18 @@ export interface Booted {
   stop: () => void;
 }
 
-/** Writes `bundleFile` as .bootcde (and `extra` Storage files) in a temp dir and boots it. */
-export async function bootFromStorage(bin: string, bundleFile: string, extra: Array<{ name: string; file: string }>): Promise<Booted> {
+/**
+ * Writes `bundleFile` as .bootcde (and `extra` Storage files) in a temp dir and boots it.
+ * `opts.prefix` runs the interpreter under another command, e.g. `["valgrind", "--tool=callgrind"]`
+ * (scripts/bench-cpu.ts): the command line becomes prefix, bin, its arguments; the working directory
+ * is still the temp dir, so relative paths in the prefix land there.
+ */
+export async function bootFromStorage(
+  bin: string,
+  bundleFile: string,
+  extra: Array<{ name: string; file: string }>,
+  opts: { prefix?: string[] } = {},
+): Promise<Booted> {
   const writer = process.env.ESPRUINO_WRITER ?? join(dirname(bin), "espruino");
   const dir = mkdtempSync(join(tmpdir(), "measure-mem-"));
   const fs = 'var f=require("fs"),S=require("Storage");';
@@ -72,7 +84,8 @@ export async function bootFromStorage(bin: string, bundleFile: string, extra: Ar
   // question sent there now and then arrives garbled (`Execution Interrupted`, or
   // `ASSERT(len <= 64)` at jsdevices.c:601). Telnet input is read on the interpreter's own
   // thread. stdin stays an open pipe that is never written (at EOF the port reads junk).
-  const child = spawn(bin, ["--telnet", "-e", ""], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+  const cmd = [...(opts.prefix ?? []), bin, "--telnet", "-e", ""];
+  const child = spawn(cmd[0], cmd.slice(1), { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString("latin1")));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString("latin1")));
@@ -97,7 +110,9 @@ export async function bootFromStorage(bin: string, bundleFile: string, extra: Ar
   const ask = async (expr: string): Promise<string> => {
     consoleSocket ??= await openConsole();
     const tag = "ANS" + ++seq + "=";
-    consoleSocket.write(`\x10print("${tag}"+(${expr})+"<")\n`);
+    // The tag is split in the source ("ANS1"+"="): the console redraws its input line now and
+    // then even with echo off, and a redrawn question must not read as its own answer.
+    consoleSocket.write(`\x10print("${tag.slice(0, -1)}"+"="+(${expr})+"<")\n`);
     const deadline = Date.now() + 5000;
     for (;;) {
       const m = new RegExp(tag + "([^<]*)<").exec(out);
@@ -227,4 +242,146 @@ if (process.argv[1] && resolve(process.argv[1]).endsWith("measure-memory.ts")) {
       process.exit(1);
     },
   );
+}
+
+// Client sessions shared by the benchmarks (scripts/bench-scenario.ts; bench-services.ts has its
+// own copies of the first three). Each rejects (or reports) instead of hanging: every wait has a
+// timeout.
+
+/** One line-protocol session: greeting, READ, STATUS, QUIT, then the device closes. Rejects on ERR or a timeout. */
+export async function lineSession(port: number, timeoutMs = 5000): Promise<void> {
+  const c = await LineConn.open(port);
+  try {
+    const first = await c.waitFor(/^(#|ERR)/, 0, timeoutMs);
+    if (first.startsWith("ERR")) throw new Error(first);
+    for (const cmd of ["READ", "STATUS", "QUIT"]) {
+      const from = c.lines.length;
+      c.sock.write(cmd + "\n");
+      const r = await c.waitFor(/^(OK|ERR)/, from, timeoutMs);
+      if (r.startsWith("ERR")) throw new Error(`${cmd}: ${r}`);
+    }
+    await c.waitClosed(timeoutMs);
+  } finally {
+    c.close();
+  }
+}
+
+/** One echo TCP session: sends `bytes`, resolves once as many came back (not compared), then ends. */
+export function echoSession(port: number, bytes: Buffer, timeoutMs = 5000): Promise<void> {
+  return new Promise((res, rej) => {
+    let n = 0;
+    const s = connect(port, "127.0.0.1", () => s.write(bytes));
+    const timer = setTimeout(() => {
+      s.destroy();
+      rej(new Error("echo timeout"));
+    }, timeoutMs);
+    s.on("data", (d: Buffer) => {
+      n += d.length;
+      if (n >= bytes.length) {
+        clearTimeout(timer);
+        s.end();
+        res();
+      }
+    });
+    s.on("close", () => {
+      clearTimeout(timer);
+      if (n < bytes.length) rej(new Error(`echo closed after ${n} of ${bytes.length} bytes`));
+    });
+    s.on("error", () => {});
+  });
+}
+
+/** One echo UDP exchange: a datagram to 127.0.0.1:`port`; resolves when one comes back. */
+export function udpSession(port: number, timeoutMs = 2000, payload = Buffer.from("ping")): Promise<void> {
+  return new Promise((res, rej) => {
+    const u = createSocket("udp4");
+    const timer = setTimeout(() => {
+      u.close();
+      rej(new Error("udp timeout"));
+    }, timeoutMs);
+    u.on("message", () => {
+      clearTimeout(timer);
+      u.close();
+      res();
+    });
+    u.on("error", (e) => {
+      clearTimeout(timer);
+      u.close();
+      rej(e);
+    });
+    u.send(payload, port, "127.0.0.1");
+  });
+}
+
+/** What `httpRequest` got: status 0 when no status line came. */
+export interface HttpReply {
+  status: number;
+  statusLine: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** The body is as long as Content-Length says (false without Content-Length). */
+  complete: boolean;
+  /** The peer closed (or reset) the connection. */
+  closed: boolean;
+  timedOut: boolean;
+  /** A socket error (e.g. ECONNREFUSED, ECONNRESET). */
+  error?: string;
+  ms: number;
+  /** The socket, still open when `keepOpen` was asked and the peer has not closed it. */
+  sock: Socket;
+}
+
+/**
+ * Sends `request` (a whole raw HTTP request) to 127.0.0.1:`port` and resolves when the response's
+ * body is complete by its Content-Length, or the peer closed, or `timeoutMs` passed (never rejects).
+ * The socket is destroyed then, unless `keepOpen`.
+ */
+export function httpRequest(port: number, request: string | Buffer, timeoutMs = 10000, keepOpen = false): Promise<HttpReply> {
+  return new Promise((res) => {
+    const t0 = Date.now();
+    let buf = Buffer.alloc(0);
+    let done = false;
+    const r: HttpReply = { status: 0, statusLine: "", headers: {}, body: Buffer.alloc(0), complete: false, closed: false, timedOut: false, ms: 0, sock: null as unknown as Socket };
+    const s = connect(port, "127.0.0.1", () => s.write(request));
+    r.sock = s;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const end = buf.indexOf("\r\n\r\n");
+      const head = (end >= 0 ? buf.subarray(0, end) : buf).toString("latin1").split("\r\n");
+      r.statusLine = head[0] ?? "";
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(r.statusLine);
+      r.status = m ? Number(m[1]) : 0;
+      for (const l of head.slice(1)) {
+        const i = l.indexOf(":");
+        if (i > 0) r.headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+      }
+      r.body = end >= 0 ? buf.subarray(end + 4) : Buffer.alloc(0);
+      const cl = r.headers["content-length"];
+      r.complete = cl !== undefined && r.body.length === Number(cl);
+      r.ms = Date.now() - t0;
+      if (!keepOpen) s.destroy();
+      res(r);
+    };
+    const timer = setTimeout(() => {
+      r.timedOut = true;
+      finish();
+    }, timeoutMs);
+    s.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const cl = /\r\ncontent-length:\s*(\d+)/i.exec(buf.subarray(0, end).toString("latin1"));
+      if (cl && buf.length - end - 4 >= Number(cl[1])) finish();
+    });
+    s.on("close", () => {
+      r.closed = true;
+      finish();
+    });
+    s.on("error", (e: NodeJS.ErrnoException) => {
+      r.error = e.code ?? e.message;
+    });
+  });
 }
