@@ -268,12 +268,31 @@ export default tseslint.config(
   {
     name: "host",
     files: HOST_FILES,
+    ignores: ["scripts/bench-cpu/**/*.js"],
     languageOptions: { globals: { ...globals.node } },
   },
   {
     name: "browser",
     files: ["firmware/web/**/*.js"],
     languageOptions: { globals: { ...globals.browser }, sourceType: "script" },
+  },
+  {
+    // Plain Espruino programs run as they are (scripts/bench-cpu/tutorial.js): a script with
+    // Espruino's globals and its syntax limits, free to call require() for Espruino's modules.
+    name: "espruino-scripts",
+    files: ["scripts/bench-cpu/**/*.js"],
+    plugins: { espruino: espruinoPlugin },
+    languageOptions: {
+      sourceType: "script",
+      globals: Object.fromEntries(["E", "process", "print", "require", "getTime", "url", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "console"].map((g) => [g, "readonly"])),
+    },
+    rules: {
+      "no-restricted-syntax": ["error", ...ESPRUINO_SYNTAX, EMITTER_ONCE_OFF],
+      "no-restricted-globals": ["error", ...MISSING_GLOBALS],
+      "no-restricted-properties": ["error", ...MISSING_PROPERTIES],
+      "espruino/regexp": "error",
+      "@typescript-eslint/no-require-imports": "off",
+    },
   },
   {
     name: "device/espruino",
@@ -293,6 +312,25 @@ export default tseslint.config(
       "prefer-spread": "off",
       "prefer-object-has-own": "off",
       "no-undef": "off", // TypeScript checks names against firmware/platform/espruino.d.ts
+    },
+  },
+  {
+    // The services call Espruino's globals (getTime, print, process.memory, Storage) directly:
+    // on Espruino a wrapper is one more function to look up and lex on every event
+    // (docs/MEMORY.md, "The shape"). Their unit tests fake those globals
+    // (test/helpers/firmware-hooks.ts). References to functions defined further down are
+    // safe there: every call runs after the whole bundle has been evaluated, and the gate
+    // (scripts/check-bundle) rejects a call made before its function exists.
+    name: "device/services-espruino-api",
+    files: ["firmware/services/**/*.ts", "firmware/app.ts"],
+    rules: {
+      "no-restricted-syntax": ["error", ...ESPRUINO_SYNTAX, EMITTER_ONCE_OFF],
+      "no-restricted-globals": ["error", ...MISSING_GLOBALS],
+      "@typescript-eslint/no-require-imports": "off",
+      "@typescript-eslint/no-use-before-define": ["error", { functions: false, classes: true, variables: false, enums: true, typedefs: false, ignoreTypeReferences: true, allowNamedExports: false }],
+      "@typescript-eslint/no-this-alias": "off",
+      // Header and command checks match control bytes on purpose.
+      "no-control-regex": "off",
     },
   },
   {

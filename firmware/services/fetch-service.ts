@@ -42,7 +42,7 @@ export class FetchService {
     if (!this.b_.acquire()) return reply("ERR EBUSY no socket");
     this.busy_ = true;
     // Espruino: no arrow function that uses `this` (docs/MEMORY.md).
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+     
     const self = this;
     const t = self.t_;
     let status = 0;

@@ -39,7 +39,7 @@ export class UdpPush {
     this.ip_ = ip;
     this.port_ = port;
     this.failed_ = false;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Espruino: no arrow using `this` (docs/MEMORY.md)
+     
     const self = this;
     this.timer_ = this.t_.setInterval(function () { self.send_(); }, ms);
     return "OK udp=" + ip + ":" + port;

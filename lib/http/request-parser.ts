@@ -47,7 +47,9 @@ export function acceptsGzip(value: string): boolean {
 // Header names must be tokens (visible ASCII without separators) and values free of control
 // characters but tabs: each is one native RegExp test, not a loop (on Espruino every pass of a
 // loop lexes its body again), written where it is used rather than as a function of its own.
+// eslint-disable-next-line no-control-regex -- control bytes are what this matches
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+// eslint-disable-next-line no-useless-escape -- Espruino reads a bare `.` in a class as any character
 const NOT_TOKEN = /[^!#$%&'*+\-\.^_`|~0-9A-Za-z]/;
 
 /** The request's fields; the private ones are the parser's state. */

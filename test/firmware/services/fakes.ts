@@ -1,215 +1,340 @@
 /*
- * Fakes of the platform for service tests: sockets that behave as Espruino's (write() returns
- * false, `drain` only when the test says the peer read, write after close throws, listeners
- * called with the socket as `this`), a Net, UDP, a manual clock with timers, pins, an HTTP getter.
+ * Espruino, faked for the services' unit tests. The services are module-level functions that call
+ * Espruino's globals directly, so this module installs fakes of those globals on globalThis and
+ * registers the loader for the build's `board-config` (the `sim` board) and `lazy:NAME` modules
+ * (test/helpers/firmware-loader.ts); a test file imports it, then the firmware, dynamically (a
+ * static import would be loaded before the fakes and the loader are in place).
+ *
+ * Faked: getTime() (seconds, from node:test's mock Date), print() (into `logs`),
+ * process.memory(gc) (`mem`), require("Storage") over a Map of files, require("Wifi") and
+ * require("http") (fakes a test drives; any other module throws), Pin/digitalWrite/analogRead
+ * (`pins`). setTimeout/setInterval are node:test's mock timers, enabled before the firmware is
+ * loaded (platform/timers.ts keeps references to them), for the whole file; advance(ms) moves
+ * them and the clock together. Node passes setInterval's extra arguments on, as Espruino does.
+ *
+ * FakeSocket behaves as Espruino's: write() queues in `dSnd` and returns false, `drain` only
+ * when the test says the network sent everything (`dSnd` is then absent, as before the first
+ * write), write()/end() after end() or a close throw
+ * "This socket is closed", `sckt` is deleted once the socket is killed, and listeners run with
+ * the socket as `this`.
+ *
+ * The firmware modules are imported in a before() hook (loadDevice(), and the test's own
+ * firmwareModule() calls): the host tsconfig targets ES2015, which has no top-level await.
+ *
+ * resetDevice() (each test's beforeEach) closes every socket a test left open, clears the
+ * timers and puts the device and every fake back as at boot.
  */
-import type { Clock, Datagrams, HttpGetEvent, HttpGetter, Net, RemoteInfo, Socket, SocketError, Timers } from "../../../firmware/platform/types.ts";
-import type { Device, SocketBudget } from "../../../firmware/services/contracts.ts";
+import { mock } from "node:test";
+import { firmwareModule, registerFirmwareLoader, TEST_VERSION } from "../../helpers/firmware-loader.ts";
+
+export { firmwareModule, TEST_VERSION };
+
+const g = globalThis as unknown as Record<string, unknown>;
+
+/** What print() logged, one entry per call. */
+export const logs: string[] = [];
+
+/** Free variables process.memory() reports; `afterGc` (when set) is what a collection frees up to. */
+export const mem: { free: number; afterGc: number | null; total: number } = { free: 1300, afterGc: null, total: 1600 };
+
+/** The pins: analogRead's value (0 <= v < 1), a flag that makes it throw, and digitalWrite's calls. */
+export const pins: { a0: number; a0Throws: boolean; writes: Array<[string, number]> } = { a0: 0.5, a0Throws: false, writes: [] };
 
 type Listener = (...args: never[]) => void;
 
-export class FakeSocket implements Socket {
+export class FakeSocket {
   remoteAddress = "10.0.0.9";
+  /** Espruino's socket number while open (deleted once the socket is killed) and its unsent bytes (absent: none). */
+  sckt?: number = 1;
+  dSnd?: string;
+  /** Everything written, and each write() or end(data) on its own. */
   out = "";
-  /** Bytes written since the last drain. */
-  pending = 0;
-  /** Espruino's socket number and send buffer (platform/socket-held.ts reads them): what is written waits here until the peer reads. */
-  sckt = 1;
-  dSnd = "";
+  sent: string[] = [];
   ended = false;
   closed = false;
   private ls: Record<string, Listener[]> = {};
 
+  constructor() {
+    openSockets.push(this);
+  }
   write(data: string): boolean {
     if (this.ended || this.closed) throw new Error("This socket is closed");
     this.out += data;
-    this.pending += data.length;
-    this.dSnd += data;
+    this.sent.push(data);
+    this.dSnd = (this.dSnd ?? "") + data;
     return false;
   }
   end(data?: string): void {
     if (this.ended || this.closed) throw new Error("This socket is closed");
-    if (data !== undefined) this.out += data;
+    if (data !== undefined) {
+      this.out += data;
+      this.sent.push(data);
+      this.dSnd = (this.dSnd ?? "") + data;
+    }
     this.ended = true;
   }
   on(event: string, cb: Listener): void {
     (this.ls[event] ??= []).push(cb);
   }
   emit(event: string, ...args: unknown[]): void {
-    for (const cb of this.ls[event] ?? []) (cb as (...a: unknown[]) => void).apply(this, args);
+    for (const cb of (this.ls[event] ?? []).slice()) (cb as (...a: unknown[]) => void).apply(this, args);
   }
   listeners(event: string): number {
     return (this.ls[event] ?? []).length;
   }
-  /** The peer sends. */
+  /** The peer sends `data`. */
   send(data: string): void {
-    this.emit("data", data);
+    if (!this.closed) this.emit("data", data);
   }
-  /** The peer read everything: Espruino fires drain. */
+  /** The network took every byte queued: `dSnd` goes and `drain` fires. */
   drain(): void {
-    this.pending = 0;
-    this.dSnd = "";
-    this.emit("drain");
+    delete this.dSnd;
+    if (!this.closed) this.emit("drain");
   }
-  /** The connection goes away (peer close, or our end() completing). */
+  /** Espruino kills the socket (its peer closed): `sckt` goes, the close event is still queued. */
+  kill(): void {
+    delete this.sckt;
+  }
+  /** The connection goes (peer close, or our end() completing): killed, then `end` and `close`. */
   close(hadError = false): void {
     if (this.closed) return;
+    this.kill();
     this.closed = true;
     this.emit("end");
     this.emit("close", hadError);
   }
+  /** Bytes queued, not yet sent. */
+  held(): number {
+    return this.dSnd === undefined ? 0 : this.dSnd.length;
+  }
   /** Output lines so far, without their \r\n. */
   lines(): string[] {
-    return this.out.split("\r\n").filter((l, i, a) => i < a.length - 1 || l !== "");
+    const l = this.out.split("\r\n");
+    if (l[l.length - 1] === "") l.pop();
+    return l;
   }
 }
 
-export class FakeUdp implements Datagrams {
+/** Every FakeSocket made since the last resetDevice(). */
+const openSockets: FakeSocket[] = [];
+
+/** A UDP socket (the echo service's, which the UDP push sends from). */
+export class FakeUdp {
   sent: Array<{ msg: string; port: number; address: string }> = [];
-  closed = false;
   throwOnSend = false;
-  private onMsg: ((msg: string, r: RemoteInfo) => void) | null = null;
   send(msg: string, port: number, address: string): void {
     if (this.throwOnSend) throw new Error("send failed");
     this.sent.push({ msg, port, address });
   }
-  on(_event: "message", cb: (msg: string, rinfo: RemoteInfo) => void): void {
-    this.onMsg = cb;
+  on(): void {}
+  close(): void {}
+}
+
+/** Storage: files by name; read(name, offset, length) as Espruino's (undefined for a missing file). */
+export class FakeStorage {
+  files = new Map<string, string>();
+  reads: Array<{ name: string; offset?: number; length?: number }> = [];
+  read(name: string, offset?: number, length?: number): string | undefined {
+    this.reads.push({ name, offset, length });
+    const f = this.files.get(name);
+    if (f === undefined) return undefined;
+    const o = offset ?? 0;
+    return f.substring(o, length === undefined ? f.length : o + length);
   }
-  receive(msg: string, address: string, port: number): void {
-    this.onMsg?.(msg, { address, port });
+}
+
+/** Espruino's Wifi module, as far as the services use it. */
+export class FakeWifi {
+  ip = "192.168.1.50";
+  apIp = "192.168.4.1";
+  rssi = -60;
+  connects: Array<[string, string]> = [];
+  saved = 0;
+  getIP(): { ip: string } {
+    return { ip: this.ip };
   }
+  getAPIP(): { ip: string } {
+    return { ip: this.apIp };
+  }
+  getDetails(): { rssi: number } {
+    return { rssi: this.rssi };
+  }
+  connect(ssid: string, opts: { password?: string }, cb: (err: string | null) => void): void {
+    this.connects.push([ssid, opts.password ?? ""]);
+    cb(null);
+  }
+  save(): void {
+    this.saved++;
+  }
+}
+
+/** One GET made through the fake `http` module; the test answers it. */
+export class FakeHttpRequest {
+  /** Set by platform/http-client.ts's abort (Espruino's close-now flag). */
+  clsNow = false;
+  private ls: Record<string, Listener[]> = {};
+  private resLs: Record<string, Listener[]> = {};
+  constructor(
+    public opts: { host: string; port: number; path: string },
+    private cb: (res: unknown) => void,
+  ) {}
+  on(event: string, cb: Listener): void {
+    (this.ls[event] ??= []).push(cb);
+  }
+  end(): void {}
+  /** The response's head arrives with `status`. */
+  respond(status: number): void {
+    this.cb({
+      statusCode: String(status),
+      on: (event: string, cb: Listener) => {
+        (this.resLs[event] ??= []).push(cb);
+      },
+    });
+  }
+  /** A body chunk. */
+  data(d: string): void {
+    for (const cb of this.resLs["data"] ?? []) (cb as (d: string) => void)(d);
+  }
+  /** The response ends (its connection closes). */
   close(): void {
-    this.closed = true;
+    for (const cb of this.resLs["close"] ?? []) (cb as () => void)();
+  }
+  /** The request fails before a response. */
+  fail(code: number): void {
+    for (const cb of this.ls["error"] ?? []) (cb as (e: { code: number; message: string }) => void)({ code, message: "failed" });
   }
 }
 
-export class FakeNet implements Net {
-  servers: Record<number, (s: Socket) => void> = {};
-  udps: Record<number, FakeUdp> = {};
-  closed: number[] = [];
-  listen(port: number, onConnection: (socket: Socket) => void) {
-    this.servers[port] = onConnection;
-    return { close: () => this.closed.push(port) };
-  }
-  udp(port: number): Datagrams {
-    const u = new FakeUdp();
-    this.udps[port] = u;
-    return u;
-  }
-  /** A client connects to `port`. */
-  connect(port: number): FakeSocket {
-    const s = new FakeSocket();
-    this.servers[port](s);
-    return s;
-  }
-}
-
-/** A manual clock: advance(ms) runs the timers due, in order. */
-export class FakeTimers implements Timers {
-  now = 0;
-  private next = 1;
-  private ts = new Map<number, { at: number; every: number; cb: () => void }>();
-  clock: Clock = () => this.now;
-  setTimeout(cb: () => void, ms: number): number {
-    const id = this.next++;
-    this.ts.set(id, { at: this.now + ms, every: 0, cb });
-    return id;
-  }
-  setInterval(cb: () => void, ms: number): number {
-    const id = this.next++;
-    this.ts.set(id, { at: this.now + ms, every: ms, cb });
-    return id;
-  }
-  clearTimeout(id: number): void {
-    this.ts.delete(id);
-  }
-  clearInterval(id: number): void {
-    this.ts.delete(id);
-  }
-  count(): number {
-    return this.ts.size;
-  }
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      let best: [number, { at: number; every: number; cb: () => void }] | null = null;
-      for (const e of this.ts) if (e[1].at <= end && (best === null || e[1].at < best[1].at)) best = e;
-      if (best === null) break;
-      this.now = best[1].at;
-      if (best[1].every > 0) best[1].at += best[1].every;
-      else this.ts.delete(best[0]);
-      best[1].cb();
-    }
-    this.now = end;
-  }
-}
-
-/** An HTTP getter whose requests the test answers by hand. */
-export class FakeHttp implements HttpGetter {
-  reqs: Array<{ host: string; port: number; path: string; cb: (ev: HttpGetEvent, n: number) => void; aborted: boolean }> = [];
+/** Espruino's `http` module (client side): get() records each request, or throws when told to. */
+export class FakeHttp {
+  reqs: FakeHttpRequest[] = [];
   throwNext = false;
-  get(host: string, port: number, path: string, cb: (ev: HttpGetEvent, n: number) => void): () => void {
+  get(opts: { host: string; port: number; path: string }, cb: (res: unknown) => void): FakeHttpRequest {
     if (this.throwNext) {
       this.throwNext = false;
       throw new Error("Unable to create socket");
     }
-    const r = { host, port, path, cb, aborted: false };
+    const r = new FakeHttpRequest(opts, cb);
     this.reqs.push(r);
-    return () => {
-      r.aborted = true;
-    };
+    return r;
   }
 }
 
-/** The board's socket budget: `total` sockets, `fixed` of them never for clients, one in reserve. */
-export class FakeBudget implements SocketBudget {
-  used = 0;
-  constructor(private total: number, private fixed: number) {}
-  acquire(): boolean {
-    if (this.fixed + this.used + 1 >= this.total) return false;
-    this.used++;
-    return true;
-  }
-  release(): void {
-    if (this.used > 0) this.used--;
-  }
-  inUse(): number {
-    return this.used;
-  }
+export const storage = new FakeStorage();
+export let wifi = new FakeWifi();
+export let http = new FakeHttp();
+/** The device's UDP socket (dev.udp_), the same for the whole file: the UDP push keeps the one it was made with. */
+export const udp = new FakeUdp();
+
+// Espruino's globals.
+g.getTime = (): number => Date.now() / 1000;
+g.print = (...a: unknown[]): void => {
+  logs.push(a.map(String).join(" "));
+};
+g.require = (name: string): unknown => {
+  if (name === "Storage") return storage;
+  if (name === "Wifi") return wifi;
+  if (name === "http") return http;
+  throw new Error(`Module ${name} not found`);
+};
+(process as unknown as Record<string, unknown>).memory = (gc?: boolean): { free: number; usage: number; total: number; history: number } => {
+  const free = gc !== false && mem.afterGc !== null ? mem.afterGc : mem.free;
+  return { free, usage: mem.total - free, total: mem.total, history: 0 };
+};
+g.Pin = (name: string): string => name;
+g.digitalWrite = (pin: string, v: number | boolean): void => {
+  pins.writes.push([pin, Number(v)]);
+};
+g.analogRead = (): number => {
+  if (pins.a0Throws) throw new Error("adc broke");
+  return pins.a0;
+};
+
+const TIMER_APIS = { apis: ["setInterval", "setTimeout", "Date"] as Array<"setInterval" | "setTimeout" | "Date">, now: 0 };
+mock.timers.enable(TIMER_APIS);
+
+/** Moves the clock and runs the timers due (node:test's mock timers). */
+export function advance(ms: number): void {
+  mock.timers.tick(ms);
 }
 
-export interface Rig {
-  timers: FakeTimers;
-  budget: FakeBudget;
-  device: Device;
-  free: { v: number };
-  led: { v: number };
-}
+export const board = registerFirmwareLoader("sim");
 
-/** A device over fakes: 10 sockets with 5 fixed (4 clients), 1600 variables, low under 160. */
-export function rig(): Rig {
-  const timers = new FakeTimers();
-  const budget = new FakeBudget(10, 5);
-  const free = { v: 1300 };
-  const led = { v: 0 };
-  const device: Device = {
-    name: "espruino-test",
-    version: "9.9.9",
-    uptimeMs: timers.clock,
-    freeVars: () => free.v,
-    totalVars: () => 1600,
-    led: () => led.v,
-    setLed: (on: boolean) => (led.v = on ? 1 : 0),
-    readA0: () => 512,
-    clients: () => budget.inUse(),
-    wifiState: () => "up",
-    ip: () => "127.0.0.1",
-    rssi: () => null,
-    lowMemory: () => free.v < 160,
+/** What the tests use of firmware/services/device.ts. */
+export interface DeviceModule {
+  dev: {
+    t0_: number;
+    led_: number;
+    wifi_: string;
+    fetching_: number;
+    udp_: unknown;
+    rd_: Uint32Array;
+    seq_: number;
   };
-  return { timers, budget, device, free, led };
+  echoSockets: unknown[];
+  lineSockets: unknown[];
+  webSockets: unknown[];
+  FIXED_SOCKETS: number;
+  GUARD_VARS: number;
+  HISTORY_SIZE: number;
+  clients(): number;
+  sampleTick(): void;
+  uptimeMs(): number;
 }
 
-export const noLog = (): void => {};
-export type { SocketError };
+/** firmware/services/device.ts, once loadDevice() has run. */
+export let device: DeviceModule;
+
+/** What the tests use of firmware/services/auth.ts. */
+export interface AuthModule {
+  useToken(t: string | null): void;
+  tokenRequired(): boolean;
+  tokenMatches(given: string): boolean;
+}
+
+/** firmware/services/auth.ts, once loadDevice() has run. */
+export let auth: AuthModule;
+
+/** Client connections the board leaves (SOCKET_BUDGET less the fixed sockets and the one in reserve), once loadDevice() has run. */
+export let MAX_CLIENTS = 0;
+
+/** Imports the device and auth modules (a test file's before() hook). */
+export async function loadDevice(): Promise<void> {
+  device = await firmwareModule<DeviceModule>("services/device.ts");
+  auth = await firmwareModule<AuthModule>("services/auth.ts");
+  MAX_CLIENTS = board.socketBudget - device.FIXED_SOCKETS - 1;
+  device.dev.udp_ = udp;
+}
+
+/** Puts the device and every fake back as at boot (closing the sockets a test left open). */
+export function resetDevice(): void {
+  for (const s of openSockets.splice(0)) s.close();
+  mock.timers.reset();
+  mock.timers.enable(TIMER_APIS);
+  const d = device.dev;
+  for (const l of [device.echoSockets, device.lineSockets, device.webSockets]) l.length = 0;
+  d.t0_ = getTimeNow();
+  d.led_ = 0;
+  d.wifi_ = "up";
+  d.fetching_ = 0;
+  d.udp_ = udp;
+  d.rd_.fill(0);
+  d.seq_ = 0;
+  auth.useToken(null);
+  logs.length = 0;
+  mem.free = 1300;
+  mem.afterGc = null;
+  pins.a0 = 0.5;
+  pins.a0Throws = false;
+  pins.writes = [];
+  storage.files.clear();
+  storage.reads = [];
+  wifi = new FakeWifi();
+  http = new FakeHttp();
+  udp.sent = [];
+  udp.throwOnSend = false;
+}
+
+function getTimeNow(): number {
+  return (g.getTime as () => number)();
+}
