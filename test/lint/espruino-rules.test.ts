@@ -8,7 +8,7 @@ import { ESLint } from "eslint";
 
 const eslint = new ESLint({ cwd: process.cwd(), overrideConfigFile: "eslint.config.js" });
 
-async function lint(code: string, filePath = "firmware/services/x.ts"): Promise<Array<{ rule: string; message: string; line: number }>> {
+async function lint(code: string, filePath = "firmware/lazy/x.ts"): Promise<Array<{ rule: string; message: string; line: number }>> {
   const [r] = await eslint.lintText(code, { filePath });
   return r.messages.map((m) => ({ rule: m.ruleId ?? "parse", message: m.message, line: m.line }));
 }
@@ -17,7 +17,7 @@ async function assertReported(code: string, rule: string, pattern: RegExp, fileP
   const found = await lint(code, filePath);
   assert.ok(
     found.some((m) => m.rule === rule && pattern.test(m.message)),
-    `expected ${rule} ${pattern} for ${JSON.stringify(code)} in ${filePath ?? "firmware/services/x.ts"}, got ${JSON.stringify(found)}`,
+    `expected ${rule} ${pattern} for ${JSON.stringify(code)} in ${filePath ?? "firmware/lazy/x.ts"}, got ${JSON.stringify(found)}`,
   );
 }
 
