@@ -149,13 +149,14 @@ test("lint: firmware/platform/ importing services is reported", async () => {
   await assertReported('import type { Device } from "../services/contracts.ts";\nexport type D = Device;\n', "no-restricted-imports", /never services/, "firmware/platform/x.ts");
 });
 
-test("lint: only firmware/platform/ calls require()", async () => {
-  await assertReported('export const net = require("net");\n', "no-restricted-syntax", /Only firmware\/platform\/ calls require/, "firmware/services/x.ts");
+test("lint: only firmware/platform/ and the resident services call require(); a lazy module may not", async () => {
+  await assertReported('export const net = require("net");\n', "no-restricted-syntax", /Only firmware\/platform\/ calls require/, "firmware/lazy/x.ts");
+  await assertClean('export function n(): unknown {\n  return require("net");\n}\n', "firmware/services/x.ts");
   await assertClean('export function n(): unknown {\n  return require("net");\n}\n', "firmware/platform/x.ts");
 });
 
-test("lint: firmware outside the platform does not touch Espruino's globals", async () => {
-  await assertReported("export const m = process.memory();\n", "no-restricted-globals", /Only firmware\/platform\//, "firmware/services/x.ts");
+test("lint: firmware outside the platform and the services does not touch Espruino's globals", async () => {
+  await assertReported("export const m = process.memory();\n", "no-restricted-globals", /Only firmware\/platform\//, "firmware/lazy/x.ts");
 });
 
 test("lint: lib/ is pure (no timers)", async () => {
