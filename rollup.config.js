@@ -86,6 +86,22 @@ function lazyModules(makePlugins) {
 }
 
 /**
+ * Marks every call of a lazy module's `load()` for terser as not to be inlined. Terser inlines a
+ * function used once into its caller, and a lazy module's `load()` is usually called once: its
+ * whole text then sits inside the caller, which lexes all of it on every call on Espruino even
+ * when the branch is not taken (a line's handler lexed 4 KB of rare commands for each READ).
+ * @returns {import("rollup").Plugin}
+ */
+function noInlineLazyLoads() {
+  return {
+    name: "no-inline-lazy-loads",
+    renderChunk(code) {
+      return { code: code.replace(/(?<!function )(?<![\w$.])(load(?:\$\d+)?)\(\)/g, "/*@__NOINLINE__*/$1()"), map: null };
+    },
+  };
+}
+
+/**
  * @param {{ board: string, boardModule: string, minify?: boolean, sourcePlugins?: import("rollup").Plugin[] }} opts
  *   `sourcePlugins` run first on the sources of the bundle and of every lazy module (tests use
  *   them to build a deliberately broken firmware).
@@ -129,6 +145,7 @@ export function createRollupOptions(opts) {
         opts.minify === false
           ? []
           : [
+              noInlineLazyLoads(),
               terser({
                 ecma: 2015,
                 module: false,
