@@ -92,9 +92,73 @@ function failRequest(r: HttpRequest, status: number): number {
   return -status;
 }
 
+/** The request line: sets the method and path, or gives the status to answer (0: fine; an empty line before it is skipped). */
+function requestLine(r: HttpRequest, line: string): number {
+  if (line === "") return 0;
+  const sp1 = line.indexOf(" ");
+  const sp2 = line.indexOf(" ", sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || line.indexOf(" ", sp2 + 1) >= 0 || sp1 > MAX_METHOD) return 400;
+  if (/[^A-Z]/.test(line.substring(0, sp1))) return 400;
+  const version = line.substring(sp2 + 1);
+  if (version !== "HTTP/1.0" && version !== "HTTP/1.1") return 400;
+  let target = line.substring(sp1 + 1, sp2);
+  if (target.substring(0, 7).toLowerCase() === "http://") {
+    const slash = target.indexOf("/", 7);
+    target = slash < 0 ? "/" : target.substring(slash);
+  }
+  const q = target.indexOf("?");
+  // The query is not used; it must only be well formed.
+  const path = normalizePath(q >= 0 ? target.substring(0, q) : target);
+  if (path === null || (q >= 0 && (CONTROL.test(target) || target.indexOf(" ") >= 0))) return 400;
+  r.method_ = line.substring(0, sp1);
+  r.path_ = path;
+  r.reqState_ = 1;
+  return 0;
+}
+
+/** Keeps the value of a header the server uses (`at`: its place in headerLine's list); gives the status to answer, 0 when fine. */
+function headerField(r: HttpRequest, at: number, value: string): number {
+  if (at === 0) {
+    // Content-Length. Past 9 digits the exact number no longer matters: it is over MAX_BODY.
+    if (value.length === 0 || /[^0-9]/.test(value)) return 400;
+    const len = value.length > 9 ? 1e9 : parseInt(value, 10);
+    if (r.bodyLength_ !== undefined && r.bodyLength_ !== len) return 400;
+    r.bodyLength_ = len;
+  } else if (at === 15) r.chunked_ = true;
+  else if (at === 33) r.gzip_ = r.gzip_ || acceptsGzip(value);
+  else if (at === 49) r.ifNoneMatch_ = value;
+  else r.authorization_ = value;
+  return 0;
+}
+
+/**
+ * A header line: its shape is checked (a token, a colon, no control byte but a tab), and the
+ * few fields the server uses are kept; gives the status to answer, 0 when fine. Most lines are
+ * of no use to the server, so they stop after three native tests and one search.
+ */
+function headerLine(r: HttpRequest, line: string): number {
+  const colon = line.indexOf(":");
+  if (colon <= 0 || NOT_TOKEN.test(line.substring(0, colon)) || CONTROL.test(line)) return 400;
+  // Where the name is in this list says which field it is (-1: one the server does not use);
+  // a name cannot hold a space, so it matches a whole entry only.
+  const at = " content-length transfer-encoding accept-encoding if-none-match authorization ".indexOf(" " + line.substring(0, colon).toLowerCase() + " ");
+  return at < 0 ? 0 : headerField(r, at, line.substring(colon + 1).trim());
+}
+
+/** The end of the head: the body to read, if any; gives the status to answer, 0 when fine. */
+function headEnd(r: HttpRequest): number {
+  if (r.chunked_) return 411;
+  const len = r.bodyLength_ === undefined ? 0 : r.bodyLength_;
+  if (len > MAX_BODY) return 413;
+  r.reqState_ = len > 0 ? 2 : 3;
+  if (len > 0) r.body_ = "";
+  return 0;
+}
+
 /**
  * Feeds one chunk: NEED_MORE, minus the status to answer, or the bytes of this chunk used by the
- * completed request. One function for the request line, the header lines and the body.
+ * completed request. The loop over the head's lines is short (on Espruino its body is lexed
+ * again for every line): each line goes to requestLine, headerLine or headEnd.
  */
 export function feedRequest(r: HttpRequest, data: string): number {
   if (r.reqState_ >= 400) return -r.reqState_;
@@ -105,65 +169,21 @@ export function feedRequest(r: HttpRequest, data: string): number {
     if (pos >= n) return NEED_MORE;
     const nl = data.indexOf("\n", pos);
     const end = nl < 0 ? n : nl;
+    const held = r.headLine_;
     // MAX_LINE bytes plus the CR that may precede the LF.
-    if (r.headLine_.length + end - pos > MAX_LINE + 1) return failRequest(r, r.reqState_ === 0 ? 414 : 431);
+    if (held.length + end - pos > MAX_LINE + 1) return failRequest(r, r.reqState_ === 0 ? 414 : 431);
     r.headBytes_ += end - pos + (nl < 0 ? 0 : 1);
     if (r.headBytes_ > MAX_HEAD) return failRequest(r, 431);
-    r.headLine_ += data.substring(pos, end);
-    if (nl < 0) return NEED_MORE;
+    if (nl < 0) {
+      r.headLine_ = held + data.substring(pos);
+      return NEED_MORE;
+    }
+    let line = held === "" ? data.substring(pos, end) : held + data.substring(pos, end);
+    if (held !== "") r.headLine_ = "";
     pos = nl + 1;
-    let line = r.headLine_;
-    r.headLine_ = "";
     if (line.charCodeAt(line.length - 1) === 13) line = line.substring(0, line.length - 1);
-    if (line.length > MAX_LINE) return failRequest(r, r.reqState_ === 0 ? 414 : 431);
-    if (r.reqState_ === 0) {
-      // The request line (empty lines before it are skipped).
-      if (line === "") continue;
-      const sp1 = line.indexOf(" ");
-      const sp2 = line.indexOf(" ", sp1 + 1);
-      if (sp1 <= 0 || sp2 < 0 || line.indexOf(" ", sp2 + 1) >= 0 || sp1 > MAX_METHOD) return failRequest(r, 400);
-      if (/[^A-Z]/.test(line.substring(0, sp1))) return failRequest(r, 400);
-      const version = line.substring(sp2 + 1);
-      if (version !== "HTTP/1.0" && version !== "HTTP/1.1") return failRequest(r, 400);
-      let target = line.substring(sp1 + 1, sp2);
-      if (target.substring(0, 7).toLowerCase() === "http://") {
-        const slash = target.indexOf("/", 7);
-        target = slash < 0 ? "/" : target.substring(slash);
-      }
-      const q = target.indexOf("?");
-      // The query is not used; it must only be well formed.
-      const query = q >= 0 ? target.substring(q + 1) : "";
-      const path = normalizePath(q >= 0 ? target.substring(0, q) : target);
-      if (path === null || CONTROL.test(query) || query.indexOf(" ") >= 0) return failRequest(r, 400);
-      r.method_ = line.substring(0, sp1);
-      r.path_ = path;
-      r.reqState_ = 1;
-      continue;
-    }
-    if (line === "") {
-      // The end of the head.
-      if (r.chunked_) return failRequest(r, 411);
-      const len = r.bodyLength_ === undefined ? 0 : r.bodyLength_;
-      if (len > MAX_BODY) return failRequest(r, 413);
-      r.reqState_ = len > 0 ? 2 : 3;
-      if (len > 0) r.body_ = "";
-      continue;
-    }
-    const colon = line.indexOf(":");
-    if (colon <= 0 || NOT_TOKEN.test(line.substring(0, colon))) return failRequest(r, 400);
-    const value = line.substring(colon + 1).trim();
-    if (CONTROL.test(value)) return failRequest(r, 400);
-    const key = line.substring(0, colon).toLowerCase();
-    if (key === "content-length") {
-      if (/[^0-9]/.test(value)) return failRequest(r, 400);
-      // Past 9 digits the exact number no longer matters: it is over MAX_BODY.
-      const len = value.length === 0 ? -2 : value.length > 9 ? 1e9 : parseInt(value, 10);
-      if (len < 0 || (r.bodyLength_ !== undefined && r.bodyLength_ !== len)) return failRequest(r, 400);
-      r.bodyLength_ = len;
-    } else if (key === "transfer-encoding") r.chunked_ = true;
-    else if (key === "accept-encoding") r.gzip_ = r.gzip_ || acceptsGzip(value);
-    else if (key === "if-none-match") r.ifNoneMatch_ = value;
-    else if (key === "authorization") r.authorization_ = value;
+    const st = line.length > MAX_LINE ? (r.reqState_ === 0 ? 414 : 431) : r.reqState_ === 0 ? requestLine(r, line) : line === "" ? headEnd(r) : headerLine(r, line);
+    if (st !== 0) return failRequest(r, st);
   }
   if (r.reqState_ === 2) {
     const body = r.body_ as string;
