@@ -4,6 +4,7 @@
  * the port is 1..65535 (default 80); the path is kept as is, `/` when absent, and must hold no
  * space or control byte. Returns null for anything else.
  */
+import { find } from "./find.ts";
 import { parsePort } from "./decimal.ts";
 
 export interface HttpUrl {
@@ -38,6 +39,6 @@ export function parseHttpUrl(url: string): HttpUrl | null {
   for (let i = 0; i < host.length; i++) {
     if (!isHostChar(host.charCodeAt(i))) return null;
   }
-  if (host.charCodeAt(0) === 46 || host.charCodeAt(0) === 45 || host.indexOf("..") >= 0) return null;
+  if (host.charCodeAt(0) === 46 || host.charCodeAt(0) === 45 || find(host, "..") >= 0) return null;
   return { host: host, port: port, path: path };
 }

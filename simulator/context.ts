@@ -29,6 +29,27 @@ const PRELUDE = `(function (g) {
   del(Array.prototype, ["flat", "flatMap", "lastIndexOf", "reduceRight", "keys", "values", "entries", "findLast", "findLastIndex", "at"]);
   del(String, ["raw", "fromCodePoint"]);
   del(String.prototype, ["trimStart", "trimEnd", "trimLeft", "trimRight", "at", "codePointAt", "localeCompare", "normalize", "matchAll"]);
+  // Espruino 2v29's String.indexOf (and includes, built on it) also match where the end of the
+  // string is only the start of what is searched: "abc ".indexOf(" zz") is 3 (docs/MEMORY.md
+  // rule 12, lib/find.ts). The simulator does the same, so a test shows code that trusts such a match.
+  (function () {
+    var nativeIndexOf = String.prototype.indexOf;
+    function espIndexOf(sub, from) {
+      var s = String(this);
+      sub = String(sub);
+      if (sub.length > s.length) return -1;
+      var i = from === undefined ? 0 : Math.max(0, Math.min(Number(from) || 0, s.length - sub.length + 1));
+      var real = nativeIndexOf.call(s, sub, i);
+      if (real >= 0) return real;
+      // No whole match: the first place from which the rest of the string begins \`sub\`.
+      for (var k = Math.max(i, s.length - sub.length + 1); k < s.length; k++) {
+        if (sub.substring(0, s.length - k) === s.substring(k)) return k;
+      }
+      return -1;
+    }
+    Object.defineProperty(String.prototype, "indexOf", { value: espIndexOf, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(String.prototype, "includes", { value: function (sub, from) { return espIndexOf.call(this, sub, from) >= 0; }, writable: true, configurable: true, enumerable: false });
+  })();
   del(Number, ["isInteger", "isFinite", "isNaN", "isSafeInteger", "EPSILON", "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER"]);
   del(Number.prototype, ["toPrecision"]);
   del(Math, ["trunc", "log2", "log10", "hypot", "cbrt"]);

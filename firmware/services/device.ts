@@ -62,9 +62,12 @@ export function freeVars(): number {
   return process.memory(false).free;
 }
 
-/** True when the low-memory guard refuses new work. */
+/**
+ * True when the low-memory guard refuses new work. Garbage (a lazy module's parse leaves some)
+ * counts as used until Espruino collects it, so below the guard it is collected and counted again.
+ */
 export function lowMemory(): boolean {
-  return freeVars() < GUARD_VARS;
+  return freeVars() < GUARD_VARS && process.memory().free < GUARD_VARS;
 }
 
 /** Sets the LED (0 or 1) and gives its new state. */

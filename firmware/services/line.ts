@@ -16,6 +16,7 @@
  * keyword, so a command lexes only its own code, never the others'. The rarely used commands
  * (HELP, AUTH, UDP, FETCH) are the lazy module `lazy:line-more`, loaded for each such line.
  */
+import { find } from "../../lib/find.ts";
 import { DEVICE_NAME, FIRMWARE_VERSION } from "board-config";
 import { load as loadMore } from "lazy:line-more";
 import { parseRate, splitWords } from "../../lib/command-parser.ts";
@@ -101,7 +102,7 @@ function lineRun(c: LineClient, err: string | null, line: string): void {
   if (w.length === 0) return;
   const k = w[0].toUpperCase();
   const run = COMMANDS[k];
-  const rare = run === undefined && RARE.indexOf(" " + k + " ") >= 0;
+  const rare = run === undefined && find(RARE, " " + k + " ") >= 0;
   if (run === undefined && !rare) {
     lineLog(c, "ERR EUNKNOWN");
     return lineSend(c, "ERR EUNKNOWN try HELP");

@@ -9,6 +9,7 @@
  * kind is `s` (a static file) or `t` (a template rendered on the device, never gzip'd); the
  * content type has no spaces (`text/html;charset=utf-8`); ETags are quoted.
  */
+import { find } from "../find.ts";
 
 export interface Asset {
   kind: string;
@@ -30,7 +31,7 @@ export function assetLine(route: string, a: Asset): string {
 /** The asset of `route` in the index text (undefined: no index), or null. */
 export function findAsset(index: string | undefined, route: string): Asset | null {
   if (index === undefined) return null;
-  const at = index.indexOf("\n" + route + " ");
+  const at = find(index, "\n" + route + " ");
   if (at < 0) return null;
   const end = index.indexOf("\n", at + 1);
   const f = index.substring(at + 1, end < 0 ? index.length : end).split(" ");

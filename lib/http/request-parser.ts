@@ -18,6 +18,7 @@
  * Timeouts are the caller's (it has the clock). Lines may end in CRLF or a bare LF; empty lines
  * before the request line are skipped.
  */
+import { find } from "../find.ts";
 import { normalizePath } from "./path.ts";
 
 export const MAX_LINE = 512;
@@ -141,7 +142,7 @@ function headerLine(r: HttpRequest, line: string): number {
   if (colon <= 0 || NOT_TOKEN.test(line.substring(0, colon)) || CONTROL.test(line)) return 400;
   // Where the name is in this list says which field it is (-1: one the server does not use);
   // a name cannot hold a space, so it matches a whole entry only.
-  const at = " content-length transfer-encoding accept-encoding if-none-match authorization ".indexOf(" " + line.substring(0, colon).toLowerCase() + " ");
+  const at = find(" content-length transfer-encoding accept-encoding if-none-match authorization ", " " + line.substring(0, colon).toLowerCase() + " ");
   return at < 0 ? 0 : headerField(r, at, line.substring(colon + 1).trim());
 }
 

@@ -4,6 +4,7 @@
  * `Content-Length`. Also the small error bodies (HTML, or JSON for the API) and the ETag test.
  * Heads are short strings (a few hundred bytes at most); bodies are the caller's to stream.
  */
+import { find } from "../find.ts";
 
 /** The reason phrase of a status the server answers with ("" for another). */
 export function reasonPhrase(status: number): string {
@@ -42,7 +43,7 @@ export function errorBody(status: number, json: boolean): string {
 /** True when an If-None-Match value matches `etag` (quoted), weakly, or is `*`. */
 export function etagMatches(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch === "" || etag === "") return false;
-  return ifNoneMatch.trim() === "*" || ifNoneMatch.indexOf(etag) >= 0;
+  return ifNoneMatch.trim() === "*" || find(ifNoneMatch, etag) >= 0;
 }
 
 /** Escapes text for HTML content and attribute values. */

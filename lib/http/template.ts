@@ -6,6 +6,7 @@
  * is never built as one string and no renderer object or closure is held between pieces.
  * `{{` that does not open a valid slot is literal text.
  */
+import { find } from "../find.ts";
 
 export const MAX_SLOT_NAME = 24;
 /** Bytes a caller reads beyond `chunk` so that a slot starting in the piece is seen whole. */
@@ -18,9 +19,9 @@ export const SLOT_ROOM = MAX_SLOT_NAME + 4;
  */
 export function templateScan(buf: string, end: boolean, chunk: number): number {
   if (buf.length === 0) return 0;
-  const open = buf.indexOf("{{");
+  const open = find(buf, "{{");
   if (open === 0) {
-    const close = buf.indexOf("}}");
+    const close = find(buf, "}}");
     if (close <= 2 || close > MAX_SLOT_NAME + 2) return 1;
     for (let i = 2; i < close; i++) {
       const c = buf.charCodeAt(i);

@@ -81,3 +81,14 @@ test("an exception in a callback is printed as Uncaught and the device goes on",
     await sim.dispose();
   }
 });
+
+test("String indexOf and includes match where the string's end only begins the search, as Espruino 2v29's do", async () => {
+  const sim = await simWith("");
+  try {
+    // The same figures as Espruino 2v29.277 on Linux gave for these expressions.
+    const got = devJSON(sim, `["abc ".indexOf(" zz"), '"x"'.indexOf('"abc"'), "abc".indexOf("bc"), "abcabc".indexOf("ca"), "abc".indexOf("cd", 1), "abc".indexOf("zz"), " HELP ".includes(" FROB ")]`);
+    assert.deepEqual(got, [3, -1, 1, 2, 2, -1, true]);
+  } finally {
+    await sim.dispose();
+  }
+});
