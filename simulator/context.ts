@@ -31,7 +31,7 @@ const PRELUDE = `(function (g) {
   del(String.prototype, ["trimStart", "trimEnd", "trimLeft", "trimRight", "at", "codePointAt", "localeCompare", "normalize", "matchAll"]);
   // Espruino 2v29's String.indexOf (and includes, built on it) also match where the end of the
   // string is only the start of what is searched: "abc ".indexOf(" zz") is 3 (docs/MEMORY.md
-  // rule 12, lib/find.ts). The simulator does the same, so a test shows code that trusts such a match.
+  // rule 11, lib/find.ts). The simulator does the same, so a test shows code that trusts such a match.
   (function () {
     var nativeIndexOf = String.prototype.indexOf;
     function espIndexOf(sub, from) {
