@@ -315,6 +315,26 @@ export default tseslint.config(
     },
   },
   {
+    // A lazy module is bundled on its own: importing a resident module that holds state would
+    // give it a second copy of that state (docs/MEMORY.md rule 4). Types are fine (erased).
+    name: "device/lazy-no-resident-state",
+    files: ["firmware/lazy/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["../services/device.ts", "../services/auth.ts", "../services/echo.ts", "../services/line.ts", "../services/web.ts", "../app.ts"],
+              allowTypeImports: true,
+              message: "a lazy module must not import resident state (docs/MEMORY.md rule 4): take it as a parameter",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The services call Espruino's globals (getTime, print, process.memory, Storage) directly:
     // on Espruino a wrapper is one more function to look up and lex on every event
     // (docs/MEMORY.md, "The shape"). Their unit tests fake those globals

@@ -171,3 +171,8 @@ test("lint: no npm packages or Node built-ins in firmware/", async () => {
 test("lint: board-configs/ does not import code outside its folder", async () => {
   await assertReported('import { x } from "../scripts/x.ts";\nexport const y = x;\n', "no-restricted-imports", /only the schema/, "board-configs/schema.ts");
 });
+
+test("lint: a lazy module importing resident state is reported; its types are fine", async () => {
+  await assertReported('import { dev } from "../services/device.ts";\nexport const d = dev;\n', "@typescript-eslint/no-restricted-imports", /must not import resident state/, "firmware/lazy/x.ts");
+  await assertClean('import type { WebConn } from "../services/web.ts";\nexport type W = WebConn;\n', "firmware/lazy/x.ts");
+});
