@@ -91,7 +91,11 @@ export function lineLog(c: LineClient, text: string): void {
 
 function lineData(this: LineClient, d: string): void {
   this.quiet_ = 0;
-  frameLines(this, LINE_MAX, d, lineRun);
+  // The usual chunk is one whole short line and nothing held: run it without the framer's loop.
+  const nl = d.indexOf("\n");
+  if (nl === d.length - 1 && nl <= LINE_MAX && this.partial_ === undefined && this.skipping_ === undefined) {
+    lineRun(this, null, d.charCodeAt(nl - 1) === 13 ? d.substring(0, nl - 1) : d.substring(0, nl));
+  } else frameLines(this, LINE_MAX, d, lineRun);
 }
 
 /** Runs one framed line (frameLines' sink). */
