@@ -19,13 +19,12 @@
  * flight). Web: bytes of each page (gzip accepted, as a browser asks), requests per second for
  * sequential GET /api/status over 3 s, free variables before and after.
  */
-import { createSocket } from "node:dgram";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { LineConn } from "../test/helpers/line-conn.ts";
-import { bootFromStorage, buildEntry, exchange, storageFiles } from "./measure-memory.ts";
+import { bootFromStorage, buildEntry, echoSession, exchange, lineSession, storageFiles, udpSession } from "./measure-memory.ts";
 
 interface Ports {
   line: number;
@@ -62,60 +61,6 @@ interface Result {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function lineSession(port: number): Promise<void> {
-  const c = await LineConn.open(port);
-  try {
-    const first = await c.waitFor(/^(#|ERR)/);
-    if (first.startsWith("ERR")) throw new Error(first);
-    await c.ask("READ");
-    await c.ask("STATUS");
-    await c.ask("QUIT");
-    await c.waitClosed();
-  } finally {
-    c.close();
-  }
-}
-
-function echoSession(port: number, bytes: Buffer): Promise<void> {
-  return new Promise((res, rej) => {
-    let n = 0;
-    const s = connect(port, "127.0.0.1", () => s.write(bytes));
-    const timer = setTimeout(() => {
-      s.destroy();
-      rej(new Error("echo timeout"));
-    }, 5000);
-    s.on("data", (d: Buffer) => {
-      n += d.length;
-      if (n >= bytes.length) {
-        clearTimeout(timer);
-        s.end();
-        res();
-      }
-    });
-    s.on("close", () => {
-      clearTimeout(timer);
-      if (n < bytes.length) rej(new Error("echo closed early"));
-    });
-    s.on("error", () => {});
-  });
-}
-
-function udpSession(port: number): Promise<void> {
-  return new Promise((res, rej) => {
-    const u = createSocket("udp4");
-    const timer = setTimeout(() => {
-      u.close();
-      rej(new Error("udp timeout"));
-    }, 2000);
-    u.on("message", () => {
-      clearTimeout(timer);
-      u.close();
-      res();
-    });
-    u.send(Buffer.from("ping"), port, "127.0.0.1");
-  });
-}
 
 async function echoThroughput(port: number): Promise<number> {
   const total = 256 * 1024;
