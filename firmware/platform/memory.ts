@@ -6,7 +6,3 @@
 export function freeVars(): number {
   return process.memory(false).free;
 }
-
-export function totalVars(): number {
-  return process.memory(false).total;
-}

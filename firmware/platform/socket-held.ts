@@ -1,19 +1,11 @@
 /*
- * Bytes a socket still holds to send. Espruino keeps them in the socket's `dSnd` string (a
- * plain property, libs/network/socketserver.c), which it empties as chunks go out; its `drain`
- * only fires when that buffer is empty at the end of a send, which a steady two-way flow may
- * never reach. So on Espruino, and in the simulator, which models both properties (a socket
- * with `sckt`), the exact figure is read from `dSnd`; elsewhere (unit-test fakes without
- * `sckt`) the caller's own count of bytes written is the best estimate. Espruino also removes
- * `sckt` from a socket it has killed (platform/resident.ts reads that).
+ * The two properties Espruino keeps on a socket that the services read
+ * (libs/network/socketserver.c): `dSnd`, the bytes queued but not yet handed to the network
+ * (emptied as chunks go out; `drain` fires only once it is empty), which the services' bounds
+ * read; and `sckt`, which Espruino removes from a socket it has killed, so a socket without it
+ * is no longer open (services/device.ts counts from it). The simulator models both.
  */
 import type { Socket } from "./types.ts";
 
 /** A socket with the properties Espruino keeps on it. */
 export type EspruinoSocket = Socket & { sckt?: number; dSnd?: string };
-
-export function heldBytes(s: Socket, counted: number): number {
-  const e = s as EspruinoSocket;
-  if (e.sckt === undefined) return counted;
-  return typeof e.dSnd === "string" ? e.dSnd.length : 0;
-}

@@ -84,12 +84,6 @@ export interface WifiLink {
   rssi(): number | null;
 }
 
-/** Storage files read in pieces (Espruino's `Storage.read(name, offset, length)`). */
-export interface StorageFiles {
-  /** Reads `length` bytes at `offset` of a file (the whole file when both are left out); undefined when there is no such file. */
-  read(name: string, offset?: number, length?: number): string | undefined;
-}
-
 /** The Wi-Fi setup action of the /setup page. */
 export interface WifiSetup {
   /** Joins the network and, once joined, saves it (Wifi.save) for the next boots. Never logs the password. */

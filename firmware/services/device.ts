@@ -16,7 +16,9 @@
  */
 import { CONSOLE_POLICY, SOCKET_BUDGET, VARS_TOTAL } from "board-config";
 import { createRing, ringPush, type Ring } from "../../lib/sample-ring.ts";
+import { freeVars } from "../platform/memory.ts";
 import { driveLed, readA0 } from "../platform/pins.ts";
+import { uptimeSince } from "../platform/timers.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import type { Datagrams } from "../platform/types.ts";
 import type { PushDevice, SocketBudget, WifiState } from "./contracts.ts";
@@ -54,13 +56,10 @@ export const lineSockets: EspruinoSocket[] = [];
 export const webSockets: EspruinoSocket[] = [];
 
 export function uptimeMs(): number {
-  return Math.floor((getTime() - dev.t0_) * 1000);
+  return uptimeSince(dev.t0_);
 }
 
-/** Free variables now, without collecting garbage. */
-export function freeVars(): number {
-  return process.memory(false).free;
-}
+export { freeVars };
 
 /**
  * True when the low-memory guard refuses new work. Garbage (a lazy module's parse leaves some)

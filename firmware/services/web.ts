@@ -27,6 +27,7 @@ import { feedRequest, NEED_MORE, startRequest, type HttpRequest } from "../../li
 import { errorBody, escapeHtml, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../lib/http/response.ts";
 import { samplesNext, samplesStart, type SampleSource, type SamplesStream } from "../../lib/http/samples-json.ts";
 import { SLOT_ROOM, templateScan } from "../../lib/http/template.ts";
+import { encodeSampleCsv } from "../../lib/sample-csv.ts";
 import { ringGet, ringSize } from "../../lib/sample-ring.ts";
 import { readA0 } from "../platform/pins.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
@@ -334,7 +335,7 @@ export function webTick(): void {
   if (eventSockets.length > 0) {
     const s = ringGet(dev, 0);
     if (s !== null) {
-      const line = "data: " + s.seq + "," + s.ms + "," + s.a0 + "," + s.free + "," + s.led + "\n\n";
+      const line = "data: " + encodeSampleCsv(s) + "\n\n";
       for (let i = 0; i < eventSockets.length; i++) {
         const c = eventSockets[i];
         // A listener that has not read the last sample does not get this one.
