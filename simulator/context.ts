@@ -19,6 +19,27 @@ import { createStorageModule, toByteString } from "./storage.ts";
 import { createWifiModule } from "./wifi.ts";
 import { espruinoJSON } from "./inspect.ts";
 
+/**
+ * Espruino 2v29's String.indexOf as JavaScript text: given V8's, a function that also reports a
+ * match where the rest of the string is only the beginning of what is searched (docs/MEMORY.md
+ * rule 11). The simulator installs it; unit tests of lib use it through test/helpers.
+ */
+export const ESPRUINO_INDEXOF = `function (nativeIndexOf) {
+  return function espIndexOf(sub, from) {
+    var s = String(this);
+    sub = String(sub);
+    if (sub.length > s.length) return -1;
+    var i = from === undefined ? 0 : Math.max(0, Math.min(Number(from) || 0, s.length - sub.length + 1));
+    var real = nativeIndexOf.call(s, sub, i);
+    if (real >= 0) return real;
+    // No whole match: the first place from which the rest of the string begins sub.
+    for (var k = Math.max(i, s.length - sub.length + 1); k < s.length; k++) {
+      if (sub.substring(0, s.length - k) === s.substring(k)) return k;
+    }
+    return -1;
+  };
+}`;
+
 /** Run inside the new context: removes what Espruino lacks and adds what it has that V8 lacks. */
 const PRELUDE = `(function (g) {
   function del(o, names) { for (var i = 0; i < names.length; i++) { try { delete o[names[i]]; } catch (e) {} } }
@@ -33,20 +54,7 @@ const PRELUDE = `(function (g) {
   // string is only the start of what is searched: "abc ".indexOf(" zz") is 3 (docs/MEMORY.md
   // rule 11, lib/find.ts). The simulator does the same, so a test shows code that trusts such a match.
   (function () {
-    var nativeIndexOf = String.prototype.indexOf;
-    function espIndexOf(sub, from) {
-      var s = String(this);
-      sub = String(sub);
-      if (sub.length > s.length) return -1;
-      var i = from === undefined ? 0 : Math.max(0, Math.min(Number(from) || 0, s.length - sub.length + 1));
-      var real = nativeIndexOf.call(s, sub, i);
-      if (real >= 0) return real;
-      // No whole match: the first place from which the rest of the string begins \`sub\`.
-      for (var k = Math.max(i, s.length - sub.length + 1); k < s.length; k++) {
-        if (sub.substring(0, s.length - k) === s.substring(k)) return k;
-      }
-      return -1;
-    }
+    var espIndexOf = (${ESPRUINO_INDEXOF})(String.prototype.indexOf);
     Object.defineProperty(String.prototype, "indexOf", { value: espIndexOf, writable: true, configurable: true, enumerable: false });
     Object.defineProperty(String.prototype, "includes", { value: function (sub, from) { return espIndexOf.call(this, sub, from) >= 0; }, writable: true, configurable: true, enumerable: false });
   })();

@@ -45,13 +45,21 @@ export function acceptsGzip(value: string): boolean {
   return false;
 }
 
-// Header names must be tokens (visible ASCII without separators) and values free of control
-// characters but tabs: each is one native RegExp test, not a loop (on Espruino every pass of a
-// loop lexes its body again), written where it is used rather than as a function of its own.
+// The head is checked a block of whole lines at a time, with native RegExp tests and searches,
+// not line by line: on Espruino every pass of a loop lexes its body again, and a loop per header
+// line cost more than all the rest of a request. A block starts with the "\n" that ends the line
+// before it and ends with a "\n"; each of its lines follows a "\n".
+// Espruino's RegExp: a `|` makes it search again from the start of the string for every place
+// tried (a cost that grows with the square of the head), so none is used; a bare `.` in a class
+// is any character there, so it is escaped.
+/** A header line whose name holds a byte that is not a token byte (a line without a colon: its CR or LF is one). */
+// eslint-disable-next-line no-useless-escape -- see above
+const BAD_NAME = /\n[^:\n]*[^!#$%&'*+\-\.^_`\x7c~0-9A-Za-z:]/;
+/** A control byte in a line, a tab and the CR that ends it excepted. */
 // eslint-disable-next-line no-control-regex -- control bytes are what this matches
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
-// eslint-disable-next-line no-useless-escape -- Espruino reads a bare `.` in a class as any character
-const NOT_TOKEN = /[^!#$%&'*+\-\.^_`|~0-9A-Za-z]/;
+const BAD_BYTE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex -- control bytes are what this matches
+const CONTROL = /[\x00-\x1f\x7f]/;
 
 /** The request's fields; the private ones are the parser's state. */
 export interface HttpRequest {
@@ -65,8 +73,6 @@ export interface HttpRequest {
   path_?: string;
   /** The declared body length; unset when absent. */
   bodyLength_?: number;
-  /** A Transfer-Encoding was sent (411). */
-  chunked_?: boolean;
   /** Accept-Encoding accepts gzip. */
   gzip_?: boolean;
   /** If-None-Match and Authorization values, unset when absent. */
@@ -117,82 +123,112 @@ function requestLine(r: HttpRequest, line: string): number {
   return 0;
 }
 
-/** Keeps the value of a header the server uses (`at`: its place in headerLine's list); gives the status to answer, 0 when fine. */
-function headerField(r: HttpRequest, at: number, value: string): number {
-  if (at === 0) {
-    // Content-Length. Past 9 digits the exact number no longer matters: it is over MAX_BODY.
-    if (value.length === 0 || /[^0-9]/.test(value)) return 400;
-    const len = value.length > 9 ? 1e9 : parseInt(value, 10);
-    if (r.bodyLength_ !== undefined && r.bodyLength_ !== len) return 400;
-    r.bodyLength_ = len;
-  } else if (at === 15) r.chunked_ = true;
-  else if (at === 33) r.gzip_ = r.gzip_ || acceptsGzip(value);
-  else if (at === 49) r.ifNoneMatch_ = value;
-  else r.authorization_ = value;
-  return 0;
-}
-
-/**
- * A header line: its shape is checked (a token, a colon, no control byte but a tab), and the
- * few fields the server uses are kept; gives the status to answer, 0 when fine. Most lines are
- * of no use to the server, so they stop after three native tests and one search.
- */
-function headerLine(r: HttpRequest, line: string): number {
-  const colon = line.indexOf(":");
-  if (colon <= 0 || NOT_TOKEN.test(line.substring(0, colon)) || CONTROL.test(line)) return 400;
-  // Where the name is in this list says which field it is (-1: one the server does not use);
-  // a name cannot hold a space, so it matches a whole entry only.
-  const at = find(" content-length transfer-encoding accept-encoding if-none-match authorization ", " " + line.substring(0, colon).toLowerCase() + " ");
-  return at < 0 ? 0 : headerField(r, at, line.substring(colon + 1).trim());
-}
-
-/** The end of the head: the body to read, if any; gives the status to answer, 0 when fine. */
-function headEnd(r: HttpRequest): number {
-  if (r.chunked_) return 411;
-  const len = r.bodyLength_ === undefined ? 0 : r.bodyLength_;
-  if (len > MAX_BODY) return 413;
-  r.reqState_ = len > 0 ? 2 : 3;
-  if (len > 0) r.body_ = "";
-  return 0;
+/** The value of the header line whose value starts at `from` in `block`, without the spaces around it. */
+function valueAt(block: string, from: number): string {
+  return block.substring(from, block.indexOf("\n", from)).trim();
 }
 
 /**
  * Feeds one chunk: NEED_MORE, minus the status to answer, or the bytes of this chunk used by the
- * completed request. The loop over the head's lines is short (on Espruino its body is lexed
- * again for every line): each line goes to requestLine, headerLine or headEnd.
+ * completed request. Between chunks only the unfinished line of the head is held (headLine_,
+ * with the "\n" before it once the request line is read).
+ *
+ * One function in sections rather than helpers: on Espruino a helper called once per request is
+ * either resident (4 variables and one per parameter) or, as the minifier inlines it, a function
+ * made on every call (its whole text lexed once more).
  */
 export function feedRequest(r: HttpRequest, data: string): number {
   if (r.reqState_ >= 400) return -r.reqState_;
   if (r.reqState_ === 3) return 0;
-  let pos = 0;
-  const n = data.length;
-  while (r.reqState_ < 2) {
-    if (pos >= n) return NEED_MORE;
-    const nl = data.indexOf("\n", pos);
-    const end = nl < 0 ? n : nl;
-    const held = r.headLine_;
-    // MAX_LINE bytes plus the CR that may precede the LF.
-    if (held.length + end - pos > MAX_LINE + 1) return failRequest(r, r.reqState_ === 0 ? 414 : 431);
-    r.headBytes_ += end - pos + (nl < 0 ? 0 : 1);
-    if (r.headBytes_ > MAX_HEAD) return failRequest(r, 431);
-    if (nl < 0) {
-      r.headLine_ = held + data.substring(pos);
+  let text = data;
+  let at = 0;
+  if (r.reqState_ < 2) {
+    text = r.headLine_ + data;
+    r.headLine_ = "";
+    // The request line, after any empty lines.
+    let pos = 0;
+    if (r.reqState_ === 0) {
+      let nl = text.indexOf("\n");
+      while (nl === pos || (nl === pos + 1 && text.charCodeAt(pos) === 13)) {
+        pos = nl + 1;
+        nl = text.indexOf("\n", pos);
+      }
+      // MAX_LINE bytes plus the CR that may precede the LF.
+      if ((nl < 0 ? text.length : nl) - pos > MAX_LINE + 1) return failRequest(r, 414);
+      if (nl < 0) {
+        r.headLine_ = text.substring(pos);
+        return NEED_MORE;
+      }
+      const line = text.substring(pos, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+      const st = line.length > MAX_LINE ? 414 : requestLine(r, line);
+      if (st !== 0) return failRequest(r, st);
+      r.headBytes_ = nl + 1 - pos;
+      pos = nl;
+    }
+    // text[pos] is a "\n": the header lines follow it, up to the empty line that ends the head
+    // (a match that runs past the end of the text is none: lib/find.ts says why).
+    let end = text.indexOf("\n\r\n", pos);
+    let skip = 3;
+    if (end < 0 || end + 3 > text.length) {
+      end = text.indexOf("\n\n", pos);
+      skip = 2;
+      if (end + 2 > text.length) end = -1;
+    }
+    const last = end >= 0 ? end : text.lastIndexOf("\n");
+    r.headBytes_ += last - pos + (end >= 0 ? skip - 1 : text.length - last);
+    if (r.headBytes_ > MAX_HEAD || (end < 0 && text.length - last > MAX_LINE + 2)) return failRequest(r, 431);
+    if (last > pos) {
+      // The whole lines: no line over MAX_LINE (looked for only when the block could hold one),
+      // each a token, a colon and a value without control bytes.
+      if (last - pos > MAX_LINE + 1) {
+        for (let a = pos + 1; a < last; ) {
+          const nl = text.indexOf("\n", a);
+          if (nl - a - (text.charCodeAt(nl - 1) === 13 ? 1 : 0) > MAX_LINE) return failRequest(r, 431);
+          a = nl + 1;
+        }
+      }
+      const block = text.substring(pos, last + 1);
+      if (find(block, "\n:") >= 0 || BAD_NAME.test(block) || BAD_BYTE.test(block)) return failRequest(r, 400);
+      // The fields the server uses. Header names are case-insensitive; toLowerCase keeps every
+      // byte where it was. A GET or HEAD has no body and no token; other methods get no page.
+      const lower = block.toLowerCase();
+      if (r.method_ === "GET" || r.method_ === "HEAD") {
+        for (let h = find(lower, "\naccept-encoding:"); h >= 0 && !r.gzip_; h = find(lower, "\naccept-encoding:", h + 1)) r.gzip_ = acceptsGzip(valueAt(block, h + 17));
+        const h = find(lower, "\nif-none-match:");
+        if (h >= 0) r.ifNoneMatch_ = valueAt(block, h + 15);
+      } else {
+        for (let h = find(lower, "\ncontent-length:"); h >= 0; h = find(lower, "\ncontent-length:", h + 1)) {
+          const value = valueAt(block, h + 16);
+          // Past 9 digits the exact number no longer matters: it is over MAX_BODY.
+          const len = value.length > 9 ? 1e9 : parseInt(value, 10);
+          if (value.length === 0 || /[^0-9]/.test(value) || (r.bodyLength_ !== undefined && r.bodyLength_ !== len)) return failRequest(r, 400);
+          r.bodyLength_ = len;
+        }
+        if (find(lower, "\ntransfer-encoding:") >= 0) return failRequest(r, 411);
+        const h = find(lower, "\nauthorization:");
+        if (h >= 0) r.authorization_ = valueAt(block, h + 15);
+      }
+    }
+    if (end < 0) {
+      r.headLine_ = text.substring(last);
+      r.headBytes_ -= text.length - last;
       return NEED_MORE;
     }
-    let line = held === "" ? data.substring(pos, end) : held + data.substring(pos, end);
-    if (held !== "") r.headLine_ = "";
-    pos = nl + 1;
-    if (line.charCodeAt(line.length - 1) === 13) line = line.substring(0, line.length - 1);
-    const st = line.length > MAX_LINE ? (r.reqState_ === 0 ? 414 : 431) : r.reqState_ === 0 ? requestLine(r, line) : line === "" ? headEnd(r) : headerLine(r, line);
-    if (st !== 0) return failRequest(r, st);
+    // The end of the head: the body to read, if any.
+    const len = r.bodyLength_ === undefined ? 0 : r.bodyLength_;
+    if (len > MAX_BODY) return failRequest(r, 413);
+    r.reqState_ = len > 0 ? 2 : 3;
+    if (len > 0) r.body_ = "";
+    at = end + skip;
   }
   if (r.reqState_ === 2) {
     const body = r.body_ as string;
-    const take = Math.min((r.bodyLength_ as number) - body.length, n - pos);
-    r.body_ = body + data.substring(pos, pos + take);
-    pos += take;
+    const take = Math.min((r.bodyLength_ as number) - body.length, text.length - at);
+    r.body_ = body + text.substring(at, at + take);
     if (r.body_.length < (r.bodyLength_ as number)) return NEED_MORE;
     r.reqState_ = 3;
+    at += take;
   }
-  return pos;
+  // The bytes of this chunk used: the held part of the head was not in it.
+  return at - (text.length - data.length);
 }
