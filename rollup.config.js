@@ -8,6 +8,7 @@
 import esbuild from "rollup-plugin-esbuild";
 import terser from "@rollup/plugin-terser";
 import { parse as acornParse } from "acorn";
+import * as acornWalk from "acorn-walk";
 import { hoistVarsPlugin } from "./scripts/hoist-vars.ts";
 
 /** Names that Espruino reserves although JavaScript allows them (ESPRUINO.md, section 4). */
@@ -102,12 +103,49 @@ function noInlineLazyLoads() {
 }
 
 /**
+ * Keeps large functions functions: every call of a function whose text is longer than
+ * `maxInlined` characters (before minifying) is marked for terser as not to be inlined. Terser
+ * puts a function called once in place of its call, as a function expression, and on Espruino a
+ * function expression is a function made (its whole text scanned) every time the code around
+ * it runs: the request parser was made on every request. A function kept costs its variables
+ * once (4, and one per parameter); below the threshold inlining saves them and costs little.
+ * @param {number} maxInlined
+ * @returns {import("rollup").Plugin}
+ */
+function noInlineLargeFunctions(maxInlined) {
+  return {
+    name: "no-inline-large-functions",
+    renderChunk(code) {
+      const ast = acornParse(code, { ecmaVersion: 2020, sourceType: "module" });
+      const large = new Set();
+      acornWalk.simple(ast, {
+        FunctionDeclaration(n) {
+          if (n.end - n.start > maxInlined) large.add(n.id.name);
+        },
+      });
+      const at = [];
+      acornWalk.simple(ast, {
+        CallExpression(n) {
+          if (n.callee.type === "Identifier" && large.has(n.callee.name)) at.push(n.start);
+        },
+      });
+      let out = code;
+      for (const p of at.sort((a, b) => b - a)) out = out.slice(0, p) + "/*@__NOINLINE__*/" + out.slice(p);
+      return { code: out, map: null };
+    },
+  };
+}
+
+/**
  * Espruino's built-in objects that the interpreter looks up by name in the global scope on every
  * property access that misses (`Object`, for an object's prototype) and every method call on a
  * string, array, function or number: a list walked from its first entry. Espruino adds each at
  * its first use, after everything the bundle has declared by then, so the bundle names them
  * first: measured on the 1600-variable interpreter, this took GET /api/status from ... (docs/MEMORY.md).
  */
+/** Characters of a function's text (before minifying) above which it is never inlined (noInlineLargeFunctions). */
+export const MAX_INLINED = 600;
+
 export const ROOT_FIRST = ["Object", "String", "Array", "Function", "Number", "JSON", "Math", "process", "E"];
 
 /** Puts ROOT_FIRST at the head of the global scope: the bundle's first statement names them. */
@@ -163,6 +201,7 @@ export function createRollupOptions(opts) {
           ? []
           : [
               noInlineLazyLoads(),
+              noInlineLargeFunctions(MAX_INLINED),
               terser({
                 ecma: 2015,
                 module: false,

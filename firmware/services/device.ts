@@ -89,7 +89,7 @@ export function sampleTick(): void {
 }
 
 /** The sockets of `l` still open (the killed ones are dropped from it). */
-function openIn(l: EspruinoSocket[]): number {
+export function openIn(l: EspruinoSocket[]): number {
   for (let i = l.length - 1; i >= 0; i--) if (l[i].sckt === undefined) l.splice(i, 1);
   return l.length;
 }
@@ -99,8 +99,9 @@ export function clients(): number {
   return openIn(echoSockets) + openIn(lineSockets) + openIn(webSockets);
 }
 
-/** True when a new client can have a socket (one stays in reserve). */
+/** True when a new client can have a socket (one stays in reserve): the lists are counted again without the closed sockets only when their lengths say no. */
 export function socketFree(): boolean {
+  if (FIXED_SOCKETS + echoSockets.length + lineSockets.length + webSockets.length + dev.fetching_ + 1 < SOCKET_BUDGET) return true;
   return FIXED_SOCKETS + clients() + dev.fetching_ + 1 < SOCKET_BUDGET;
 }
 

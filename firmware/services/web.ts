@@ -23,7 +23,7 @@ import { DEVICE_NAME, FIRMWARE_VERSION, SSE_LISTENERS } from "board-config";
 import { load as loadSetup } from "lazy:web-setup";
 import { findAsset, type Asset } from "../../lib/http/asset-index.ts";
 import { LED_ON, LED_TOGGLE, parseLedBody } from "../../lib/http/bodies.ts";
-import { feedRequest, NEED_MORE, startRequest, type HttpRequest } from "../../lib/http/request-parser.ts";
+import { feedRequest, NEED_MORE, type HttpRequest } from "../../lib/http/request-parser.ts";
 import { errorBody, escapeHtml, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../lib/http/response.ts";
 import { samplesNext, samplesStart, type SampleSource, type SamplesStream } from "../../lib/http/samples-json.ts";
 import { SLOT_ROOM, templateScan } from "../../lib/http/template.ts";
@@ -34,7 +34,7 @@ import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { tokenMatches, tokenRequired } from "./auth.ts";
 import type { Sample } from "./contracts.ts";
-import { admit, clients, dev, forget, GUARD_VARS, lowMemory, setLed, uptimeMs, webSockets } from "./device.ts";
+import { admit, clients, dev, GUARD_VARS, lowMemory, openIn, setLed, uptimeMs, webSockets } from "./device.ts";
 
 export const INDEX_FILE = "w.idx";
 /** Seconds for the head after the connect, and between pieces of a body. */
@@ -51,20 +51,22 @@ export const WEB_NEED = GUARD_VARS + 140;
 const NO_STORE = "Cache-Control: no-store\r\n";
 const RETRY = "Retry-After: " + RETRY_AFTER + "\r\n";
 
-/** One connection: its socket, the request's fields (request-parser.ts), then the answer's. */
+/** WebConn.status_ before the answer: the request is awaited, or the client was refused (answered 503). */
+export const AWAITED = 0;
+export const REFUSED = -1;
+
+/**
+ * One connection: its socket, the request's fields (request-parser.ts), then the answer's. The
+ * fields read on every request are set at the connect: on Espruino reading a field an object
+ * does not have walks its prototypes, which costs more than the variable the field takes.
+ */
 export type WebConn = EspruinoSocket &
   HttpRequest &
   SamplesStream & {
     /** getTime() at the connect, or at the last piece of a body: the 408's clock. */
     since_: number;
-    /** The status answered; absent until then. */
-    status_?: number;
-    /** Refused (no socket or memory to spare): answered 503. */
-    refused_?: boolean;
-    /** end() called. */
-    ended_?: boolean;
-    /** The socket is gone. */
-    closed_?: boolean;
+    /** AWAITED, REFUSED, or the status answered. */
+    status_: number;
     /** What is streamed: a Storage file's name (a template when tplValues_ is set), true for the samples, null: nothing more. */
     src_?: string | true | null;
     /** A template's values by slot name, escaped. */
@@ -87,27 +89,36 @@ const history: SampleSource = {
   },
 };
 
-/** Takes an accepted socket (the listener's callback). */
+/**
+ * Takes an accepted socket (the listener's callback). A connection has one listener, `data`;
+ * `drain` is added when an answer has more than one piece, and a closed connection leaves the
+ * lists when they are next counted (device.ts): a close costs no JavaScript.
+ */
 export function webAccept(s: EspruinoSocket): void {
   if (s.sckt === undefined) return;
-  const c = startRequest(s) as WebConn;
+  const c = s as WebConn;
+  // An empty request (request-parser.ts).
+  c.reqState_ = 0;
+  c.headLine_ = "";
+  c.status_ = AWAITED;
   c.since_ = getTime();
   c.on("data", webData);
-  c.on("drain", webDrain);
-  c.on("close", webClose);
+  openIn(webSockets);
   const why = admit(webSockets, c, WEB_NEED);
   if (why !== "") {
     // It holds a socket all the same until it is answered: it is counted.
     print("http: refused, " + why);
-    c.refused_ = true;
+    c.status_ = REFUSED;
     webSockets.push(c);
   }
 }
 
 function webData(this: WebConn, d: string): void {
   const c = this;
-  if (c.status_ || c.closed_) return;
-  if (c.refused_) return webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
+  if (c.status_ !== AWAITED) {
+    if (c.status_ === REFUSED) webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
+    return;
+  }
   const r = feedRequest(c, d);
   if (r === NEED_MORE) {
     // A body has its own timeout, restarted by each piece of it.
@@ -125,49 +136,35 @@ function webData(this: WebConn, d: string): void {
 
 function webDrain(this: WebConn): void {
   const c = this;
-  if (c.src_ === undefined || c.src_ === null || c.closed_) return;
+  // A socket Espruino has closed has no `sckt`.
+  if (c.src_ === undefined || c.src_ === null || c.sckt === undefined) return;
   const piece = webNext(c);
   if (piece === null) {
     c.src_ = null;
-    webEnd(c);
+    webWrite(c, "", true);
   } else webWrite(c, piece);
 }
 
-function webClose(this: WebConn): void {
-  const c = this;
-  c.closed_ = true;
-  c.src_ = null;
-  c.tplValues_ = undefined;
-  forget(webSockets, c);
-  forget(eventSockets, c);
-  if (c.joinSsid_ !== undefined) loadSetup().join(c.joinSsid_, c.joinPassword_ as string);
-  c.joinSsid_ = c.joinPassword_ = undefined;
+/** After a /setup POST's answer has gone (its close): joins the network it set. */
+function webJoin(this: WebConn): void {
+  loadSetup().join(this.joinSsid_ as string, this.joinPassword_ as string);
+  this.joinSsid_ = this.joinPassword_ = undefined;
 }
 
-function webWrite(c: WebConn, s: string): void {
-  if (c.closed_ || c.ended_) return;
+/** Writes `s` to `c`, and closes it after when `end` is true; a socket Espruino has closed throws, and is left alone. */
+function webWrite(c: WebConn, s: string, end?: boolean): void {
   try {
-    c.write(s);
+    if (end) c.end(s);
+    else c.write(s);
   } catch (e) {
-    c.closed_ = true;
-  }
-}
-
-function webEnd(c: WebConn): void {
-  if (c.closed_ || c.ended_) return;
-  c.ended_ = true;
-  try {
-    c.end();
-  } catch (e) {
-    c.closed_ = true;
+    c.src_ = null;
   }
 }
 
 /** Answers `status` with `body` (nothing of it for HEAD) and closes; `extra` is ready-made header lines. */
 export function webSend(c: WebConn, status: number, type: string, body: string, extra: string): void {
   c.status_ = status;
-  webWrite(c, responseHead(status, type, body.length, extra) + (c.method_ === "HEAD" ? "" : body));
-  webEnd(c);
+  webWrite(c, responseHead(status, type, body.length, extra) + (c.method_ === "HEAD" ? "" : body), true);
 }
 
 /** Answers `status` with a small error body, JSON under /api/. */
@@ -181,11 +178,12 @@ function webStream(c: WebConn, status: number, head: string): void {
   c.status_ = status;
   if (c.method_ === "HEAD") c.src_ = null;
   const first = webNext(c);
-  webWrite(c, first === null ? head : head + first);
   if (first === null) {
     c.src_ = null;
-    webEnd(c);
+    return webWrite(c, head, true);
   }
+  c.on("drain", webDrain);
+  webWrite(c, head + first);
 }
 
 /** True when the request carries the token (a Bearer header, or `formToken`), or none is set; else answers 401. */
@@ -313,7 +311,7 @@ const ROUTES: { [path: string]: Route | undefined } = {
   },
   "/events": function (c, get) {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
-    if (eventSockets.length >= SSE_LISTENERS || lowMemory()) return webFail(c, 503, RETRY);
+    if (openIn(eventSockets) >= SSE_LISTENERS || lowMemory()) return webFail(c, 503, RETRY);
     const head = responseHead(200, "text/event-stream", -1, NO_STORE);
     if (c.method_ === "HEAD") return webStream(c, 200, head);
     c.status_ = 200;
@@ -324,7 +322,11 @@ const ROUTES: { [path: string]: Route | undefined } = {
     webPage(c, get);
   },
   "/setup": function (c, get) {
-    if (c.method_ === "POST") return loadSetup().setup(c, dev.wifi_, { send: webSend, fail: webFail, authed: webAuthed });
+    if (c.method_ === "POST") {
+      loadSetup().setup(c, dev.wifi_, { send: webSend, fail: webFail, authed: webAuthed });
+      if (c.joinSsid_ !== undefined) c.on("close", webJoin);
+      return;
+    }
     if (!get) return webFail(c, 405, "Allow: GET, POST, HEAD\r\n");
     webPage(c, get);
   },
@@ -332,6 +334,7 @@ const ROUTES: { [path: string]: Route | undefined } = {
 
 /** The once-a-second tick: the newest sample to each event listener that has read the last one, then the timeouts. */
 export function webTick(): void {
+  openIn(eventSockets);
   if (eventSockets.length > 0) {
     const s = ringGet(dev, 0);
     if (s !== null) {
@@ -344,11 +347,10 @@ export function webTick(): void {
     }
   }
   const now = getTime();
-  for (let i = webSockets.length - 1; i >= 0; i--) {
+  for (let i = openIn(webSockets) - 1; i >= 0; i--) {
     const c = webSockets[i] as WebConn;
-    if (c.status_ || c.closed_) continue;
-    if (c.refused_) {
+    if (c.status_ === REFUSED) {
       if (now - c.since_ >= 1) webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
-    } else if (now - c.since_ >= TIMEOUT_S) webFail(c, 408, "");
+    } else if (c.status_ === AWAITED && now - c.since_ >= TIMEOUT_S) webFail(c, 408, "");
   }
 }

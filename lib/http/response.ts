@@ -8,6 +8,8 @@ import { find } from "../find.ts";
 
 /** The reason phrase of a status the server answers with ("" for another). */
 export function reasonPhrase(status: number): string {
+  // The usual answer without a search through the table (on Espruino, lexing and searching it cost more than the rest of the head).
+  if (status === 200) return "OK";
   const t =
     "|200OK|204No Content|304Not Modified|400Bad Request|401Unauthorized|404Not Found|405Method Not Allowed" +
     "|408Request Timeout|411Length Required|413Content Too Large|414URI Too Long|431Request Header Fields Too Large" +
