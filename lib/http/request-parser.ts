@@ -190,9 +190,13 @@ export function feedRequest(r: HttpRequest, data: string): number {
       const block = text.substring(pos, last + 1);
       if (find(block, "\n:") >= 0 || BAD_NAME.test(block) || BAD_BYTE.test(block)) return failRequest(r, 400);
       // The fields the server uses. Header names are case-insensitive; toLowerCase keeps every
-      // byte where it was. A GET or HEAD has no body and no token; other methods get no page.
-      const lower = block.toLowerCase();
-      if (r.method_ === "GET" || r.method_ === "HEAD") {
+      // byte where it was. A GET or HEAD has no body and no token, and under /api/ (JSON, never a
+      // page) no field at all; other methods get no page.
+      const get = r.method_ === "GET" || r.method_ === "HEAD";
+      const lower = get && (r.path_ as string).substring(0, 5) === "/api/" ? "" : block.toLowerCase();
+      if (lower === "") {
+        // Nothing to read.
+      } else if (get) {
         for (let h = find(lower, "\naccept-encoding:"); h >= 0 && !r.gzip_; h = find(lower, "\naccept-encoding:", h + 1)) r.gzip_ = acceptsGzip(valueAt(block, h + 17));
         const h = find(lower, "\nif-none-match:");
         if (h >= 0) r.ifNoneMatch_ = valueAt(block, h + 15);

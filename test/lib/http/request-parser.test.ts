@@ -68,6 +68,13 @@ test("a GET keeps what a page needs (gzip, If-None-Match), a POST what a command
   assert.deepEqual([q.gzip_, q.ifNoneMatch_, q.authorization_, q.body_], [undefined, undefined, "Bearer t0k", "on"]);
 });
 
+test("a GET under /api/ keeps no header field (the API has no pages)", () => {
+  const { p, r } = parse(['GET /api/status HTTP/1.1\r\nAccept-Encoding: gzip\r\nIf-None-Match: "abc"\r\n\r\n']);
+  assert.ok(r > 0);
+  assert.deepEqual([p.gzip_, p.ifNoneMatch_], [undefined, undefined]);
+  assert.equal(statusOf("GET /api/status HTTP/1.1\r\nBad Name: x\r\n\r\n"), 400);
+});
+
 test("header names are matched whatever their case, values without the spaces around them", () => {
   const { p } = parse(["GET / HTTP/1.1\r\nACCEPT-encoding:   x-gzip  \r\nif-NONE-match:\t\"e\"\r\n\r\n"]);
   assert.deepEqual([p.gzip_, p.ifNoneMatch_], [true, '"e"']);
