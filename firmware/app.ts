@@ -33,20 +33,29 @@ export function startApp(web?: boolean): void {
   // UDP echo has no state: one listener answers each datagram.
   const u = require("dgram").createSocket("udp4");
   dev.udp_ = u;
-  u.on("message", function (m: string, i: RemoteInfo) {
-    try {
-      u.send(m, i.port, i.address);
-    } catch (e) {
-      print("echo: udp " + e);
-    }
-  });
+  u.on("message", udpEcho);
   u.bind(PORT_ECHO);
   setInterval(tick, 1000);
   if (HAS_WIFI) startWifi(dev, DEVICE_NAME);
-  registerConsoleFunction("say", function (text: string) {
-    return lineSay(String(text));
-  });
+  registerConsoleFunction("say", sayToLines);
   print(DEVICE_NAME + " " + FIRMWARE_VERSION + " (" + BOARD_NAME + ") up: echo " + PORT_ECHO + ", line " + PORT_LINE + (web === false ? "" : ", http " + PORT_HTTP) + (tokenRequired() ? ", token set" : ""));
+}
+
+// The listeners below are functions of the top level, not made inside startApp: a function made
+// there would keep startApp's whole scope alive for the device's life (some 40 variables).
+
+/** Answers a UDP datagram with itself. */
+function udpEcho(m: string, i: RemoteInfo): void {
+  try {
+    dev.udp_.send(m, i.port, i.address);
+  } catch (e) {
+    print("echo: udp " + e);
+  }
+}
+
+/** The console's `say("text")`: a `# say:` line to every line client. */
+function sayToLines(text: string): unknown {
+  return lineSay(String(text));
 }
 
 /** Once a second: the sample, the event stream, the timeouts. */

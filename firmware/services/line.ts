@@ -48,13 +48,13 @@ export type LineClient = EspruinoSocket &
     dropped_?: number;
     /** The last seq of its STREAM and of its READs. */
     streamSeq_?: number;
-    readSeq_?: number;
+    readSeq_: number;
     /** Its stream's interval, absent or 0: none. */
     streamTimer_?: number;
     /** AUTH given with the right token. */
     authed_?: boolean;
     /** Its socket is gone. */
-    gone_?: boolean;
+    gone_: boolean;
   };
 
 /** A command: the client and the line's words (the keyword first). */
@@ -67,7 +67,8 @@ const RARE = " HELP AUTH UDP FETCH ";
 const rareState: LineMoreState = { push: null, fetcher: null };
 
 /** Takes an accepted socket (the listener's callback). */
-export function lineAccept(c: LineClient): void {
+export function lineAccept(s: EspruinoSocket): void {
+  const c = s as LineClient;
   if (c.sckt === undefined) return;
   try {
     const why = admit(lineSockets, c, LINE_NEED);
@@ -76,6 +77,9 @@ export function lineAccept(c: LineClient): void {
       c.end("ERR EBUSY " + why + "\r\n");
       return;
     }
+    // The fields read on every line are set now: reading a field an object does not have walks its prototypes.
+    c.gone_ = false;
+    c.readSeq_ = 0;
     c.on("data", lineData);
     c.on("close", lineClose);
     lineLog(c, "connect");
@@ -177,7 +181,7 @@ export function lineAuthed(c: LineClient): boolean {
 const COMMANDS: { [keyword: string]: Command | undefined } = {
   READ: function (c, w) {
     if (w.length > 1) return lineSend(c, "ERR EARG READ takes no argument");
-    lineSend(c, "OK " + sampleCsv((c.readSeq_ = (c.readSeq_ || 0) + 1)));
+    lineSend(c, "OK " + sampleCsv(++c.readSeq_));
   },
   STATUS: function (c, w) {
     if (w.length > 1) return lineSend(c, "ERR EARG STATUS takes no argument");
@@ -234,6 +238,6 @@ export function lineSweep(): void {
 /** The console's `say(text)`: `# say: <text>` to every line client, control bytes as spaces; gives how many. */
 export function lineSay(text: string): number {
   const t = text.substring(0, 100).replace(/[\x00-\x1f\x7f]/g, " ");
-  for (let i = 0; i < lineSockets.length; i++) lineSend(lineSockets[i], "# say: " + t);
+  for (let i = 0; i < lineSockets.length; i++) lineSend(lineSockets[i] as LineClient, "# say: " + t);
   return lineSockets.length;
 }

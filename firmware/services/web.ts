@@ -7,9 +7,9 @@
  * answered when its request starts, or after a second).
  *
  * Routes: ROUTES holds the paths with code of their own (/api/status, /api/led, /api/samples,
- * /events, /status, /setup); every other path is a page from Storage through the asset index
+ * /events, /setup); every other path is a page from Storage through the asset index
  * (`w.idx`, written by scripts/build-web.ts), gzip'd when the client accepts it, with an ETag
- * per representation and 304. The /setup POST is the lazy module `lazy:web-setup`.
+ * per representation and 304, or a template filled with the device's values (/status). The /setup POST is the lazy module `lazy:web-setup`.
  *
  * Shape, for Espruino's CPU and RAM (docs/MEMORY.md): a connection is its socket (the request's
  * fields, then the response's, are set on it as they come); three listeners shared by every
@@ -280,7 +280,7 @@ function webTemplate(c: WebConn, a: Asset): void {
   webStream(c, 200, responseHead(200, a.type, n, NO_STORE));
 }
 
-/** The paths with code of their own; any other is a page (webPage). */
+/** The paths with code of their own; any other is a page (webPage), /status (a template) included. */
 const ROUTES: { [path: string]: Route | undefined } = {
   "/api/status": function (c, get) {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
@@ -317,9 +317,6 @@ const ROUTES: { [path: string]: Route | undefined } = {
     c.status_ = 200;
     eventSockets.push(c);
     webWrite(c, head + "retry: 3000\n\n");
-  },
-  "/status": function (c, get) {
-    webPage(c, get);
   },
   "/setup": function (c, get) {
     if (c.method_ === "POST") {
