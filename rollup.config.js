@@ -112,7 +112,7 @@ function noInlineLazyLoads() {
  * @param {number} maxInlined
  * @returns {import("rollup").Plugin}
  */
-function noInlineLargeFunctions(maxInlined) {
+export function noInlineLargeFunctions(maxInlined) {
   return {
     name: "no-inline-large-functions",
     renderChunk(code) {
@@ -144,7 +144,7 @@ function noInlineLargeFunctions(maxInlined) {
  * first: measured on the 1600-variable interpreter, this took GET /api/status from ... (docs/MEMORY.md).
  */
 /** Characters of a function's text (before minifying) above which it is never inlined (noInlineLargeFunctions). */
-export const MAX_INLINED = 600;
+export const MAX_INLINED = 400;
 
 export const ROOT_FIRST = ["Object", "String", "Array", "Function", "Number", "JSON", "Math", "process", "E"];
 

@@ -41,3 +41,17 @@ export function ringGet(r: Ring, age: number): Sample | null {
   const w = d[i + 1];
   return { seq: r.seq_ - age, ms: d[i], a0: w & 0x3ff, free: w >>> 16, led: (w >> 15) & 1 };
 }
+
+/**
+ * The sample numbered `seq` as the JSON row `[seq,ms,a0,free,led]`, or "" when the ring does not
+ * hold it (not taken yet, or overwritten). Made here, where the words' layout is known, with no
+ * object per sample: /api/samples gives 60 of them per answer.
+ */
+export function ringJson(r: Ring, seq: number): string {
+  const d = r.rd_;
+  const cap = d.length / 2;
+  if (seq < 1 || seq > r.seq_ || seq <= r.seq_ - cap) return "";
+  const i = ((seq - 1) % cap) * 2;
+  const w = d[i + 1];
+  return "[" + seq + "," + d[i] + "," + (w & 0x3ff) + "," + (w >>> 16) + "," + ((w >> 15) & 1) + "]";
+}

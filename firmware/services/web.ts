@@ -25,15 +25,14 @@ import { findAsset, type Asset } from "../../lib/http/asset-index.ts";
 import { LED_ON, LED_TOGGLE, parseLedBody } from "../../lib/http/bodies.ts";
 import { feedRequest, NEED_MORE, type HttpRequest } from "../../lib/http/request-parser.ts";
 import { errorBody, escapeHtml, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../lib/http/response.ts";
-import { samplesNext, samplesStart, type SampleSource, type SamplesStream } from "../../lib/http/samples-json.ts";
+import { samplesNext, samplesStart, type SamplesStream } from "../../lib/http/samples-json.ts";
 import { SLOT_ROOM, templateScan } from "../../lib/http/template.ts";
 import { encodeSampleCsv } from "../../lib/sample-csv.ts";
-import { ringGet, ringSize } from "../../lib/sample-ring.ts";
+import { ringGet } from "../../lib/sample-ring.ts";
 import { readA0 } from "../platform/pins.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { tokenMatches, tokenRequired } from "./auth.ts";
-import type { Sample } from "./contracts.ts";
 import { admit, clients, dev, GUARD_VARS, lowMemory, openIn, setLed, uptimeMs, webSockets } from "./device.ts";
 
 export const INDEX_FILE = "w.idx";
@@ -44,7 +43,7 @@ export const RETRY_AFTER = 2;
 /** Bytes of a Storage file per write. */
 export const PIECE_BYTES = 512;
 /** Bytes of literal template text per piece. */
-export const TEMPLATE_PIECE = 128;
+export const TEMPLATE_PIECE = 512;
 /** Free variables a new HTTP client needs: the guard, plus its socket, its request and one piece in flight (docs/MEMORY.md). */
 export const WEB_NEED = GUARD_VARS + 140;
 
@@ -82,12 +81,6 @@ type Route = (c: WebConn, get: boolean) => void;
 /** The event-stream listeners. */
 const eventSockets: WebConn[] = [];
 
-/** The device's history as lib/http/samples-json.ts reads it: the ring, oldest first. */
-const history: SampleSource = {
-  forEach: function (cb: (s: Sample) => void) {
-    for (let age = ringSize(dev) - 1; age >= 0; age--) cb(ringGet(dev, age) as Sample);
-  },
-};
 
 /**
  * Takes an accepted socket (the listener's callback). A connection has one listener, `data`;
@@ -201,7 +194,7 @@ export function webAuthed(c: WebConn, formToken: string): boolean {
 function webNext(c: WebConn): string | null {
   const src = c.src_;
   if (src === undefined || src === null) return null;
-  if (src === true) return samplesNext(history, c, PIECE_BYTES);
+  if (src === true) return samplesNext(dev, c, PIECE_BYTES);
   const at = c.offset_ as number;
   const left = (c.length_ as number) - at;
   if (c.tplValues_ !== undefined) return templateNext(c, src, at, left);
@@ -307,7 +300,7 @@ const ROUTES: { [path: string]: Route | undefined } = {
   "/api/samples": function (c, get) {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
     c.src_ = true;
-    webStream(c, 200, responseHead(200, JSON_TYPE, samplesStart(history, c), NO_STORE));
+    webStream(c, 200, responseHead(200, JSON_TYPE, samplesStart(dev, c), NO_STORE));
   },
   "/events": function (c, get) {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRing, ringGet, ringPush, ringSize } from "../../lib/sample-ring.ts";
+import { createRing, ringGet, ringJson, ringPush, ringSize } from "../../lib/sample-ring.ts";
 
 test("numbers samples from 1", () => {
   const r = createRing(60);
@@ -50,4 +50,14 @@ test("uptime wraps as a Uint32 does, and the sequence goes on past the capacity 
   assert.equal(ringSize(r), 3);
   assert.deepEqual(ringGet(r, 0), { seq: 10, ms: 9, a0: 5, free: 6, led: 0 });
   assert.deepEqual(ringGet(r, 2), { seq: 8, ms: 7, a0: 5, free: 6, led: 0 });
+});
+
+test("ringJson gives a held sample as its JSON row, and \"\" for one not taken or overwritten", () => {
+  const r = createRing(3);
+  for (let i = 1; i <= 5; i++) ringPush(r, i * 1000, i * 100, 900 + i, i % 2);
+  assert.equal(ringJson(r, 5), "[5,5000,500,905,1]");
+  assert.equal(ringJson(r, 3), "[3,3000,300,903,1]");
+  assert.equal(ringJson(r, 2), "");
+  assert.equal(ringJson(r, 6), "");
+  assert.equal(ringJson(r, 0), "");
 });

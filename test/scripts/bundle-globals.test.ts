@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "acorn";
-import { ESPRUINO_GLOBALS } from "../../rollup.config.js";
+import { minify } from "terser";
+import { ESPRUINO_GLOBALS, MAX_INLINED, noInlineLargeFunctions, ROOT_FIRST } from "../../rollup.config.js";
 
 /** Names the bundle declares at its top level (Espruino's global scope). */
 function topLevelNames(code: string): string[] {
@@ -22,4 +23,31 @@ test("no name the bundle declares at its top level replaces one of Espruino's gl
   assert.ok(names.length > 10, "the bundle is plain top-level code");
   const clash = names.filter((n) => ESPRUINO_GLOBALS.includes(n) || n === "load" || n === "save" || n === "reset");
   assert.deepEqual(clash, []);
+});
+
+test("the bundle's first statement names Espruino's prototypes, so they head the global scope", () => {
+  const code = readFileSync("dist/sim.js", "utf8");
+  const first = (parse(code, { ecmaVersion: 2020 }) as unknown as { body: Array<{ start: number; end: number }> }).body[0];
+  assert.equal(code.slice(first.start, first.end), ROOT_FIRST.join(",") + ";");
+  assert.equal(ROOT_FIRST[0], "Object");
+});
+
+/** True when the body of the test's `big` (its repeated `3*x+1`) is in a top-level function declaration. */
+function bigIsDeclared(code: string): boolean {
+  const ast = parse(code, { ecmaVersion: 2020 }) as unknown as { body: Array<{ type: string; start: number; end: number }> };
+  return ast.body.some((n) => n.type === "FunctionDeclaration" && /\*\w\+1/.test(code.slice(n.start, n.end)));
+}
+
+test("terser keeps a function over MAX_INLINED characters called once a function, and still inlines a small one", async () => {
+  const big = "function big(a) { let s = 0; " + "s += a * 3 + 1; ".repeat(Math.ceil(MAX_INLINED / 16)) + "return s; }";
+  const small = "function small(a) { return a + 1; }";
+  const code = `${big}\n${small}\nfunction run(x) { return big(x) + small(x); }\nsetInterval(function () { print(run(getTime())); }, 1000);\n`;
+  const marked = (noInlineLargeFunctions(MAX_INLINED).renderChunk as (c: string) => { code: string })(code).code;
+  const out = (await minify(marked, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
+  // big stays a declaration of its own (its body in it, not in a function expression); small is inlined.
+  assert.ok(bigIsDeclared(out), out);
+  assert.ok(!/return \w+\+1\}/.test(out), out);
+  // Without the marks, terser makes big a function expression made where it is called.
+  const unmarked = (await minify(code, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
+  assert.ok(!bigIsDeclared(unmarked), unmarked);
 });

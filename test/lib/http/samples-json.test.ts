@@ -1,25 +1,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sampleCsv, samplesNext, samplesStart, type SampleRow, type SamplesStream } from "../../../lib/http/samples-json.ts";
+import { samplesNext, samplesStart, type SamplesStream } from "../../../lib/http/samples-json.ts";
+import { createRing, ringPush, type Ring } from "../../../lib/sample-ring.ts";
 
-function history(n: number, from = 1): SampleRow[] {
-  const out: SampleRow[] = [];
-  for (let i = 0; i < n; i++) out.push({ seq: from + i, ms: (from + i) * 1000, a0: (i * 37) % 1024, free: 900 + i, led: i % 2 });
-  return out;
+/** A ring of 60 holding samples `from`..`to`: ms = seq * 1000, a0 = seq * 37 % 1024, free = 900 + seq, led = seq % 2. */
+function ring(to: number): Ring {
+  const r = createRing(60);
+  for (let seq = 1; seq <= to; seq++) push(r);
+  return r;
 }
 
-function source(rows: SampleRow[]) {
-  return { forEach: (cb: (s: SampleRow) => void) => rows.forEach(cb) };
+function push(r: Ring): void {
+  const seq = r.seq_ + 1;
+  ringPush(r, seq * 1000, (seq * 37) % 1024, 900 + seq, seq % 2);
 }
 
-function start(src: ReturnType<typeof source>): { src: ReturnType<typeof source>; st: SamplesStream; length: number } {
+function start(r: Ring): { r: Ring; st: SamplesStream; length: number } {
   const st: SamplesStream = {};
-  return { src, st, length: samplesStart(src, st) };
+  return { r, st, length: samplesStart(r, st) };
 }
 
 function drain(w: ReturnType<typeof start>, max: number, between?: () => void): string {
   let out = "";
-  for (let p = samplesNext(w.src, w.st, max); p !== null; p = samplesNext(w.src, w.st, max)) {
+  for (let p = samplesNext(w.r, w.st, max); p !== null; p = samplesNext(w.r, w.st, max)) {
     out += p;
     between?.();
   }
@@ -27,46 +30,47 @@ function drain(w: ReturnType<typeof start>, max: number, between?: () => void): 
 }
 
 test("the answer is the samples JSON of SPEC.md, with the announced length", () => {
-  const rows = history(60);
-  const w = start(source(rows));
+  const w = start(ring(75));
   const text = drain(w, 268);
   assert.equal(text.length, w.length);
   const j = JSON.parse(text);
   assert.deepEqual(j.fields, ["seq", "ms", "a0", "free", "led"]);
   assert.equal(j.samples.length, 60);
-  assert.deepEqual(j.samples[59], [60, 60000, (59 * 37) % 1024, 959, 1]);
+  assert.deepEqual(j.samples[0], [16, 16000, (16 * 37) % 1024, 916, 0]);
+  assert.deepEqual(j.samples[59], [75, 75000, (75 * 37) % 1024, 975, 1]);
 });
 
 test("the answer is given in pieces near the asked size", () => {
-  const w = start(source(history(60)));
+  const w = start(ring(60));
   const pieces: string[] = [];
-  for (let p = samplesNext(w.src, w.st, 100); p !== null; p = samplesNext(w.src, w.st, 100)) pieces.push(p);
+  for (let p = samplesNext(w.r, w.st, 100); p !== null; p = samplesNext(w.r, w.st, 100)) pieces.push(p);
   assert.ok(pieces.length > 10);
   for (const p of pieces) assert.ok(p.length < 100 + 40, `piece of ${p.length}`);
 });
 
-test("an empty history gives an empty list", () => {
-  const w = start(source([]));
+test("an empty ring gives an empty list", () => {
+  const w = start(createRing(60));
   assert.deepEqual(JSON.parse(drain(w, 268)), { fields: ["seq", "ms", "a0", "free", "led"], samples: [] });
 });
 
 test("samples taken and dropped while sending keep the length true and the JSON valid", () => {
-  const rows = history(60);
-  const w = start(source(rows));
-  let next = 61;
+  const w = start(ring(60));
   const text = drain(w, 60, () => {
-    // The history drops its oldest samples faster than the answer is sent.
-    for (let k = 0; k < 5; k++) {
-      rows.shift();
-      rows.push(history(1, next++)[0]);
-    }
+    // The ring drops its oldest samples faster than the answer is sent.
+    for (let k = 0; k < 5; k++) push(w.r);
   });
   assert.equal(text.length, w.length);
   const j = JSON.parse(text);
-  assert.ok(j.samples.length < 60);
+  assert.ok(j.samples.length < 60 && j.samples.length > 0);
   assert.ok(j.samples.every((s: number[]) => s[0] <= 60));
+  // Given in order, each once.
+  for (let i = 1; i < j.samples.length; i++) assert.ok(j.samples[i][0] > j.samples[i - 1][0]);
 });
 
-test("a sample's CSV line is seq,ms,a0,free,led", () => {
-  assert.equal(sampleCsv({ seq: 3, ms: 3000, a0: 512, free: 1200, led: 1 }), "3,3000,512,1200,1");
+test("when every sample is dropped before the first piece, the answer is an empty list padded to its length", () => {
+  const w = start(ring(60));
+  for (let k = 0; k < 60; k++) push(w.r);
+  const text = drain(w, 268);
+  assert.equal(text.length, w.length);
+  assert.deepEqual(JSON.parse(text).samples, []);
 });
