@@ -679,7 +679,7 @@ function markdown(results: ProgramResult[], meta: Record<string, unknown>, o: Op
     "timer callback, less that timer's cost with no client. Warm phases come after 2 unmeasured",
     `requests; N = ${o.n} per phase (events: ${o.ticks} ticks), repeated ${o.reps} time(s): the figure is the mean,`,
     "each repetition in brackets. The `first` rows are the first request of each kind after boot,",
-    "alone (the firmware loads that service's code for its first client and drops it after its last);",
+    "alone (a service's first client makes the objects its code keeps for later ones);",
     "being one request each, they move by up to about 10% between runs: the turns a connection is",
     "open are charged at the idle cost of a turn without it. The instructions inside JavaScript",
     "callbacks alone, a cross-check that leaves out the C around them (HTTP parsing, socket",
