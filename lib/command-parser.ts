@@ -13,10 +13,11 @@ export const RATE_MIN = 50;
 export const RATE_MAX = 60000;
 export const RATE_DEFAULT = 1000;
 
-/** The words of a line, split on runs of spaces and tabs ([] for a blank line). */
+/**
+ * The words of a line, split on runs of spaces and tabs ([] for a blank line). The device's line
+ * handler (firmware/services/line.ts) takes a line of one word without calling it.
+ */
 export function splitWords(line: string): string[] {
-  // The usual line is one word: no split, no array walk.
-  if (line.indexOf(" ") < 0 && line.indexOf("\t") < 0) return line === "" ? [] : [line];
   const parts = line.split(/[ \t]/);
   const words: string[] = [];
   for (let i = 0; i < parts.length; i++) if (parts[i] !== "") words.push(parts[i]);

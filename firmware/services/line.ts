@@ -106,7 +106,8 @@ function lineData(this: LineClient, d: string): void {
 function lineRun(c: LineClient, err: string | null, line: string): void {
   if (c.gone_) return;
   if (err !== null) return lineSend(c, "ERR " + err + " line over " + LINE_MAX + " bytes");
-  // The usual line is one word: splitWords (a function made where it is called, once minified) only for the others.
+  // The usual line is one word: no split. splitWords, called once, is inlined by the minifier as
+  // a function expression, which Espruino makes every time it runs: only for the other lines.
   const w = line.indexOf(" ") < 0 && line.indexOf("\t") < 0 ? (line === "" ? [] : [line]) : splitWords(line);
   if (w.length === 0) return;
   const k = w[0].toUpperCase();

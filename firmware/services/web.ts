@@ -9,7 +9,8 @@
  * Routes: ROUTES holds the paths with code of their own (/api/status, /api/led, /api/samples,
  * /events, /setup); every other path is a page from Storage through the asset index
  * (`w.idx`, written by scripts/build-web.ts), gzip'd when the client accepts it, with an ETag
- * per representation and 304, or a template filled with the device's values (/status). The /setup POST is the lazy module `lazy:web-setup`.
+ * per representation and 304, or a template filled with the device's values (/status). The
+ * /setup POST is the lazy module `lazy:web-setup`.
  *
  * Shape, for Espruino's CPU and RAM (docs/MEMORY.md): a connection is its socket (the request's
  * fields, then the response's, are set on it as they come); three listeners shared by every

@@ -160,18 +160,20 @@ export function feedRequest(r: HttpRequest, data: string): number {
       r.headBytes_ = nl + 1 - pos;
       pos = nl;
     }
-    // text[pos] is a "\n": the header lines follow it, up to the empty line that ends the head
-    // (a match that runs past the end of the text is none: lib/find.ts says why).
-    let end = text.indexOf("\n\r\n", pos);
+    // text[pos] is a "\n": the header lines follow it, up to the empty line that ends the head.
+    // A bare-LF end is looked for only when there is no CRLF one: a head that mixes them, with a
+    // bare-LF empty line and then a CRLF one in the same chunk, holds an empty header line (400).
+    let end = find(text, "\n\r\n", pos);
     let skip = 3;
-    if (end < 0 || end + 3 > text.length) {
-      end = text.indexOf("\n\n", pos);
+    if (end < 0) {
+      end = find(text, "\n\n", pos);
       skip = 2;
-      if (end + 2 > text.length) end = -1;
     }
     const last = end >= 0 ? end : text.lastIndexOf("\n");
-    r.headBytes_ += last - pos + (end >= 0 ? skip - 1 : text.length - last);
-    if (r.headBytes_ > MAX_HEAD || (end < 0 && text.length - last > MAX_LINE + 2)) return failRequest(r, 431);
+    // Bytes of the head read so far, and of the unfinished line held for the next chunk (with its "\n").
+    r.headBytes_ += last - pos + (end >= 0 ? skip - 1 : 0);
+    const held = end >= 0 ? 0 : text.length - last;
+    if (r.headBytes_ + held > MAX_HEAD || held > MAX_LINE + 2) return failRequest(r, 431);
     if (last > pos) {
       // The whole lines: no line over MAX_LINE (looked for only when the block could hold one),
       // each a token, a colon and a value without control bytes.
@@ -195,16 +197,9 @@ export function feedRequest(r: HttpRequest, data: string): number {
         return failRequest(r, 400);
       // The fields the server uses. Header names are case-insensitive; toLowerCase keeps every
       // byte where it was. A GET or HEAD has no body and no token, and under /api/ (JSON, never a
-      // page) no field at all; other methods get no page.
-      const get = r.method_ === "GET" || r.method_ === "HEAD";
-      const lower = get && (r.path_ as string).substring(0, 5) === "/api/" ? "" : block.toLowerCase();
-      if (lower === "") {
-        // Nothing to read.
-      } else if (get) {
-        for (let h = find(lower, "\naccept-encoding:"); h >= 0 && !r.gzip_; h = find(lower, "\naccept-encoding:", h + 1)) r.gzip_ = acceptsGzip(valueAt(block, h + 17));
-        const h = find(lower, "\nif-none-match:");
-        if (h >= 0) r.ifNoneMatch_ = valueAt(block, h + 15);
-      } else {
+      // page) reads no field at all; other methods get no page.
+      if (r.method_ !== "GET" && r.method_ !== "HEAD") {
+        const lower = block.toLowerCase();
         for (let h = find(lower, "\ncontent-length:"); h >= 0; h = find(lower, "\ncontent-length:", h + 1)) {
           const value = valueAt(block, h + 16);
           // Past 9 digits the exact number no longer matters: it is over MAX_BODY.
@@ -215,11 +210,15 @@ export function feedRequest(r: HttpRequest, data: string): number {
         if (find(lower, "\ntransfer-encoding:") >= 0) return failRequest(r, 411);
         const h = find(lower, "\nauthorization:");
         if (h >= 0) r.authorization_ = valueAt(block, h + 15);
+      } else if ((r.path_ as string).substring(0, 5) !== "/api/") {
+        const lower = block.toLowerCase();
+        for (let h = find(lower, "\naccept-encoding:"); h >= 0 && !r.gzip_; h = find(lower, "\naccept-encoding:", h + 1)) r.gzip_ = acceptsGzip(valueAt(block, h + 17));
+        const h = find(lower, "\nif-none-match:");
+        if (h >= 0) r.ifNoneMatch_ = valueAt(block, h + 15);
       }
     }
     if (end < 0) {
       r.headLine_ = text.substring(last);
-      r.headBytes_ -= text.length - last;
       return NEED_MORE;
     }
     // The end of the head: the body to read, if any.

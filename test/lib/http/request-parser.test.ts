@@ -90,6 +90,11 @@ test("a header line of 512 bytes is accepted, 513 is 431, in one chunk or byte b
   }
 });
 
+test("a bare-LF head ends at its empty line; mixed with a later CRLF one in the same chunk it holds an empty header line (400)", () => {
+  assert.equal(statusOf("GET / HTTP/1.1\nHost: x\n\n"), 200);
+  assert.equal(statusOf("GET / HTTP/1.1\nHost: x\n\nmore\r\n\r\n"), 400);
+});
+
 test("a head of many short lines in one large chunk is checked line by line", () => {
   assert.equal(statusOf("GET / HTTP/1.1\r\n" + "X-A: 1\r\n".repeat(60) + "\r\n"), 200);
   assert.equal(statusOf("GET / HTTP/1.1\r\n" + "X-A: 1\r\n".repeat(60) + "nocolon\r\n\r\n"), 400);
