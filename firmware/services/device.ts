@@ -107,10 +107,14 @@ export function socketFree(): boolean {
 
 /**
  * Admits socket `s` into list `l` when a socket is free and `need` variables are (garbage is
- * collected first only when the count without it is short); otherwise says why not.
+ * collected first only when the count without it is short); otherwise says why not. The list
+ * drops its closed sockets first.
  */
 export function admit(l: EspruinoSocket[], s: EspruinoSocket, need: number): string {
-  if (freeVars() < need && process.memory().free < need) return "low memory";
+  // The list's closed sockets go first (the count is of what is open); written out rather than
+  // openIn() and freeVars(): on Espruino a call costs more than the loop or the measure.
+  for (let i = l.length - 1; i >= 0; i--) if (l[i].sckt === undefined) l.splice(i, 1);
+  if (process.memory(false).free < need && process.memory().free < need) return "low memory";
   if (!socketFree()) return "no socket";
   l.push(s);
   return "";

@@ -34,7 +34,7 @@ import { readA0 } from "../platform/pins.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { tokenMatches, tokenRequired } from "./auth.ts";
-import { admit, clients, dev, GUARD_VARS, lowMemory, openIn, setLed, uptimeMs, webSockets } from "./device.ts";
+import { admit, clients, dev, echoSockets, GUARD_VARS, lineSockets, lowMemory, openIn, setLed, uptimeMs, webSockets } from "./device.ts";
 
 export const INDEX_FILE = "w.idx";
 /** Seconds for the head after the connect, and between pieces of a body. */
@@ -97,7 +97,6 @@ export function webAccept(s: EspruinoSocket): void {
   c.status_ = AWAITED;
   c.since_ = getTime();
   c.on("data", webData);
-  openIn(webSockets);
   const why = admit(webSockets, c, WEB_NEED);
   if (why !== "") {
     // It holds a socket all the same until it is answered: it is counted.
@@ -113,7 +112,7 @@ function webData(this: WebConn, d: string): void {
     if (c.status_ === REFUSED) webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
     return;
   }
-  const r = feedRequest(c, d);
+  const r = feedRequest(c, d, ROUTES);
   if (r === NEED_MORE) {
     // A body has its own timeout, restarted by each piece of it.
     if (c.reqState_ === 2) c.since_ = getTime();
@@ -159,6 +158,12 @@ function webWrite(c: WebConn, s: string, end?: boolean): void {
 export function webSend(c: WebConn, status: number, type: string, body: string, extra: string): void {
   c.status_ = status;
   webWrite(c, responseHead(status, type, body.length, extra) + (c.method_ === "HEAD" ? "" : body), true);
+}
+
+/** Answers 200 with the JSON `body`, not to be cached: the API's answer, its head written out (responseHead's, as a test checks). */
+function webJson(c: WebConn, body: string): void {
+  c.status_ = 200;
+  webWrite(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + (c.method_ === "HEAD" ? "" : body), true);
 }
 
 /** Answers `status` with a small error body, JSON under /api/. */
@@ -280,23 +285,20 @@ const ROUTES: { [path: string]: Route | undefined } = {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
     const st = dev.wifi_;
     const m = process.memory(false);
-    webSend(
-      c,
-      200,
-      JSON_TYPE,
-      JSON.stringify({ name: DEVICE_NAME, version: FIRMWARE_VERSION, uptime: uptimeMs(), free: m.free, total: m.total, led: dev.led_, a0: readA0(uptimeMs()), ip: wifiIp(st), rssi: wifiRssi(st), clients: clients(), wifi: st }),
-      NO_STORE,
-    );
+    const ms = uptimeMs();
+    // The clients as counted at this connection's accept (admit dropped the closed ones then).
+    const n = echoSockets.length + lineSockets.length + webSockets.length;
+    webJson(c, JSON.stringify({ name: DEVICE_NAME, version: FIRMWARE_VERSION, uptime: ms, free: m.free, total: m.total, led: dev.led_, a0: readA0(ms), ip: wifiIp(st), rssi: wifiRssi(st), clients: n, wifi: st }));
   },
   "/api/led": function (c, get) {
     if (c.method_ === "POST") {
       if (!webAuthed(c, "")) return;
       const v = parseLedBody(c.body_ || "");
       if (v < 0) return webFail(c, 400, "");
-      return webSend(c, 200, JSON_TYPE, '{"led":' + setLed(v === LED_TOGGLE ? 1 - dev.led_ : v === LED_ON ? 1 : 0) + "}", NO_STORE);
+      return webJson(c, '{"led":' + setLed(v === LED_TOGGLE ? 1 - dev.led_ : v === LED_ON ? 1 : 0) + "}");
     }
     if (!get) return webFail(c, 405, "Allow: GET, POST, HEAD\r\n");
-    webSend(c, 200, JSON_TYPE, '{"led":' + dev.led_ + "}", NO_STORE);
+    webJson(c, '{"led":' + dev.led_ + "}");
   },
   "/api/samples": function (c, get) {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");

@@ -55,6 +55,9 @@ export function acceptsGzip(value: string): boolean {
 // RegExp kept in a constant holds some 20 variables for the device's life, one made at its use
 // costs a moment's work.
 
+/** Paths the server knows by name (its routes): a request for one needs no normalising. */
+export type KnownPaths = { readonly [path: string]: unknown };
+
 /** The request's fields; the private ones are the parser's state. */
 export interface HttpRequest {
   /** 0 request line, 1 header lines, 2 body, 3 done; after an error, its status (400 and up). */
@@ -93,31 +96,6 @@ function failRequest(r: HttpRequest, status: number): number {
   return -status;
 }
 
-/** The request line: sets the method and path, or gives the status to answer (0: fine; an empty line before it is skipped). */
-function requestLine(r: HttpRequest, line: string): number {
-  if (line === "") return 0;
-  const sp1 = line.indexOf(" ");
-  const sp2 = line.indexOf(" ", sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0 || line.indexOf(" ", sp2 + 1) >= 0 || sp1 > MAX_METHOD) return 400;
-  if (/[^A-Z]/.test(line.substring(0, sp1))) return 400;
-  const version = line.substring(sp2 + 1);
-  if (version !== "HTTP/1.0" && version !== "HTTP/1.1") return 400;
-  let target = line.substring(sp1 + 1, sp2);
-  if (target.substring(0, 7).toLowerCase() === "http://") {
-    const slash = target.indexOf("/", 7);
-    target = slash < 0 ? "/" : target.substring(slash);
-  }
-  const q = target.indexOf("?");
-  // The query is not used; it must only be well formed.
-  const path = normalizePath(q >= 0 ? target.substring(0, q) : target);
-  // eslint-disable-next-line no-control-regex -- a control byte in the query
-  if (path === null || (q >= 0 && (/[\x00-\x1f\x7f]/.test(target) || target.indexOf(" ") >= 0))) return 400;
-  r.method_ = line.substring(0, sp1);
-  r.path_ = path;
-  r.reqState_ = 1;
-  return 0;
-}
-
 /** The value of the header line whose value starts at `from` in `block`, without the spaces around it. */
 function valueAt(block: string, from: number): string {
   return block.substring(from, block.indexOf("\n", from)).trim();
@@ -132,19 +110,21 @@ function valueAt(block: string, from: number): string {
  * either resident (4 variables and one per parameter) or, as the minifier inlines it, a function
  * made on every call (its whole text lexed once more).
  */
-export function feedRequest(r: HttpRequest, data: string): number {
+export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): number {
   if (r.reqState_ >= 400) return -r.reqState_;
   if (r.reqState_ === 3) return 0;
   let text = data;
   let at = 0;
   if (r.reqState_ < 2) {
-    text = r.headLine_ + data;
-    r.headLine_ = "";
+    if (r.headLine_ !== "") {
+      text = r.headLine_ + data;
+      r.headLine_ = "";
+    }
     // The request line, after any empty lines.
     let pos = 0;
     if (r.reqState_ === 0) {
       let nl = text.indexOf("\n");
-      while (nl === pos || (nl === pos + 1 && text.charCodeAt(pos) === 13)) {
+      while (nl === pos || (nl === pos + 1 && text[pos] === "\r")) {
         pos = nl + 1;
         nl = text.indexOf("\n", pos);
       }
@@ -154,20 +134,43 @@ export function feedRequest(r: HttpRequest, data: string): number {
         r.headLine_ = text.substring(pos);
         return NEED_MORE;
       }
-      const line = text.substring(pos, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
-      const st = line.length > MAX_LINE ? 414 : requestLine(r, line);
-      if (st !== 0) return failRequest(r, st);
+      const line = text.substring(pos, text[nl - 1] === "\r" ? nl - 1 : nl);
+      if (line.length > MAX_LINE) return failRequest(r, 414);
+      // Method, target and version, one space between them (split is one native call; searching
+      // for the spaces is three). The method is 1..MAX_METHOD capitals (GET needs no test).
+      const w = line.split(" ");
+      const method = w[0];
+      if (w.length !== 3 || method === "" || (w[2] !== "HTTP/1.1" && w[2] !== "HTTP/1.0") || (method !== "GET" && (method.length > MAX_METHOD || /[^A-Z]/.test(method))))
+        return failRequest(r, 400);
+      let target = w[1];
+      // The absolute form (a request to a proxy) names this server: its path is what counts.
+      if (target[0] !== "/" && target.substring(0, 7).toLowerCase() === "http://") {
+        const slash = target.indexOf("/", 7);
+        target = slash < 0 ? "/" : target.substring(slash);
+      }
+      // The query is not used; it must only be well formed. A known path is already normal.
+      const q = target.indexOf("?");
+      const raw = q >= 0 ? target.substring(0, q) : target;
+      const path = known[raw] !== undefined ? raw : normalizePath(raw);
+      // eslint-disable-next-line no-control-regex -- a control byte in the query
+      if (path === null || (q >= 0 && /[\x00-\x1f\x7f]/.test(target))) return failRequest(r, 400);
+      r.method_ = method;
+      r.path_ = path;
+      r.reqState_ = 1;
       r.headBytes_ = nl + 1 - pos;
       pos = nl;
     }
     // text[pos] is a "\n": the header lines follow it, up to the empty line that ends the head.
     // A bare-LF end is looked for only when there is no CRLF one: a head that mixes them, with a
     // bare-LF empty line and then a CRLF one in the same chunk, holds an empty header line (400).
-    let end = find(text, "\n\r\n", pos);
+    // indexOf, with lib/find.ts's check written out (a call costs more than the search): a match
+    // that runs past the end of the text is none.
+    let end = text.indexOf("\n\r\n", pos);
     let skip = 3;
-    if (end < 0) {
-      end = find(text, "\n\n", pos);
+    if (end < 0 || end + 3 > text.length) {
+      end = text.indexOf("\n\n", pos);
       skip = 2;
+      if (end + 2 > text.length) end = -1;
     }
     const last = end >= 0 ? end : text.lastIndexOf("\n");
     // Bytes of the head read so far, and of the unfinished line held for the next chunk (with its "\n").
@@ -186,13 +189,14 @@ export function feedRequest(r: HttpRequest, data: string): number {
       }
       const block = text.substring(pos, last + 1);
       // An empty name; a name that holds a byte that is not a token byte (a line without a colon:
-      // its CR or LF is one); a control byte but a tab and the line's CR.
+      // its CR or LF is one); a control byte but a tab and the line's CR. The classes are short
+      // (ranges, not lists): Espruino reads a class again for every byte it tests.
+      const colon = block.indexOf("\n:");
       if (
-        find(block, "\n:") >= 0 ||
+        (colon >= 0 && colon + 2 <= block.length) ||
         // eslint-disable-next-line no-useless-escape -- see the note on RegExp above
-        /\n[^:\n]*[^!#$%&'*+\-\.^_`\x7c~0-9A-Za-z:]/.test(block) ||
-        // eslint-disable-next-line no-control-regex -- control bytes are what this matches
-        /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(block)
+        /\n[^:\n]*[^!#-'*+\.0-9A-Z^-z\x7c~:\-]/.test(block) ||
+        /[^\t\r\n -~\x80-\xff]/.test(block)
       )
         return failRequest(r, 400);
       // The fields the server uses. Header names are case-insensitive; toLowerCase keeps every

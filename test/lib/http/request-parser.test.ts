@@ -4,7 +4,9 @@ import { acceptsGzip, feedRequest as feedV8, MAX_BODY, NEED_MORE, startRequest, 
 import { withEspruinoStrings } from "../../helpers/espruino-strings.ts";
 
 /** The parser as it runs on Espruino, whose String.indexOf has a quirk (lib/find.ts). */
-const feedRequest = (p: HttpRequest, data: string): number => withEspruinoStrings(() => feedV8(p, data));
+/** The paths the server knows by name are taken as they are (web.ts passes its routes). */
+const KNOWN = { "/api/status": 1, "/api/led": 1 };
+const feedRequest = (p: HttpRequest, data: string): number => withEspruinoStrings(() => feedV8(p, data, KNOWN));
 
 const newRequest = (): HttpRequest => startRequest({});
 

@@ -1,6 +1,7 @@
 import { before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
+import { JSON_TYPE, responseHead } from "../../../../lib/http/response.ts";
 import {
   advance,
   auth,
@@ -197,6 +198,13 @@ test("/api/status gives the device's values as JSON", () => {
     clients: 1,
     wifi: "up",
   });
+});
+
+test("the API's answers have exactly the head responseHead writes (200, JSON, no-store)", () => {
+  for (const req of [get("/api/status"), get("/api/led"), post("/api/led", "on")]) {
+    const res = request(req);
+    assert.equal(res.raw, responseHead(200, JSON_TYPE, res.body.length, "Cache-Control: no-store\r\n") + res.body, req);
+  }
 });
 
 test("/api/status gives rssi null when the device is not connected as a station", () => {
