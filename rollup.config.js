@@ -103,12 +103,15 @@ function noInlineLazyLoads() {
 }
 
 /**
- * Keeps large functions functions: every call of a function whose text is longer than
- * `maxInlined` characters (before minifying) is marked for terser as not to be inlined. Terser
- * puts a function called once in place of its call, as a function expression, and on Espruino a
- * function expression is a function made (its whole text scanned) every time the code around
- * it runs: the request parser was made on every request. A function kept costs its variables
- * once (4, and one per parameter); below the threshold inlining saves them and costs little.
+ * Keeps large functions, and functions with a loop, functions: every call of a function whose
+ * text is longer than `maxInlined` characters (before minifying) or that holds a loop is marked
+ * for terser as not to be inlined. Terser puts a function called once in place of its call, and
+ * one it cannot write as an expression (a loop cannot be) goes there as a function expression;
+ * on Espruino a function expression is a function made (its whole text scanned) every time the
+ * code around it runs, even in a branch not taken: the request parser was made on every
+ * request, and a line's word splitter cost every READ 37 thousand instructions. A function kept
+ * costs its variables once (4, and one per parameter); a short one without a loop is inlined as
+ * an expression, which saves them and costs little.
  * @param {number} maxInlined
  * @returns {import("rollup").Plugin}
  */
@@ -120,7 +123,12 @@ export function noInlineLargeFunctions(maxInlined) {
       const large = new Set();
       acornWalk.simple(ast, {
         FunctionDeclaration(n) {
-          if (n.end - n.start > maxInlined) large.add(n.id.name);
+          let loop = false;
+          const found = () => {
+            loop = true;
+          };
+          acornWalk.simple(n.body, { ForStatement: found, ForInStatement: found, ForOfStatement: found, WhileStatement: found, DoWhileStatement: found });
+          if (loop || n.end - n.start > maxInlined) large.add(n.id.name);
         },
       });
       const at = [];

@@ -5,19 +5,18 @@
  * (128 for the line protocol) is reported once as E2BIG and the rest of it, up to its `\n`,
  * is discarded; the next line is framed normally. Holds at most one partial line of at most
  * max+1 bytes, whatever the input. Empty lines are passed on (the caller ignores them).
- * frameLines() works on any object with the two state fields (the line service keeps them on its
- * client's socket, so framing costs no object or methods of its own). Both fields may be absent
- * (no partial line, not skipping), and frameLines leaves them absent, or deletes them, while they
- * are so: a client that never sent half a line holds neither.
+ * frameLines() works on any object with the one state field (the line service keeps it on its
+ * client's socket, so framing costs no object or methods of its own). The field is always
+ * present, "" while nothing is held: on Espruino, reading a field an object lacks walks its
+ * prototypes, and the line service tests this one on every chunk.
  */
 
 /** Gets each line (err null) or each over-long line's error (line ""), with the framer's state `st`. */
 export type LineSink<T extends FrameState> = (st: T, err: string | null, line: string) => void;
 
-/** A framer's state: the partial line held, and whether the rest of an over-long line is being skipped (absent: none, no). */
+/** A framer's state: the start of an unfinished line ("" none), or null while the rest of an over-long line is skipped. */
 export interface FrameState {
-  partial_?: string;
-  skipping_?: boolean;
+  held_: string | null;
 }
 
 /**
@@ -30,27 +29,25 @@ export function frameLines<T extends FrameState>(st: T, max: number, chunk: stri
   while (start < n) {
     const nl = chunk.indexOf("\n", start);
     const end = nl < 0 ? n : nl;
-    const held = st.partial_ === undefined ? "" : st.partial_;
-    if (st.skipping_) {
-      if (nl >= 0) delete st.skipping_;
+    const held = st.held_;
+    if (held === null) {
+      if (nl >= 0) st.held_ = "";
     } else if (held.length + (end - start) > max + 1) {
       // Too long even if its last byte were a `\r`: report once, drop what is held.
-      delete st.partial_;
-      if (nl < 0) st.skipping_ = true;
+      st.held_ = nl < 0 ? null : "";
       sink(st, "E2BIG", "");
     } else if (nl >= 0) {
       let line = held + chunk.substring(start, end);
-      delete st.partial_;
+      st.held_ = "";
       if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.substring(0, line.length - 1);
       if (line.length > max) sink(st, "E2BIG", "");
       else sink(st, null, line);
     } else {
       const b = held + chunk.substring(start, end);
       if (b.length > max && b.charCodeAt(max) !== 13) {
-        delete st.partial_;
-        st.skipping_ = true;
+        st.held_ = null;
         sink(st, "E2BIG", "");
-      } else st.partial_ = b;
+      } else st.held_ = b;
     }
     if (nl < 0) break;
     start = nl + 1;

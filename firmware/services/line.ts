@@ -22,12 +22,11 @@ import { load as loadMore } from "lazy:line-more";
 import { parseRate, splitWords } from "../../lib/command-parser.ts";
 import { frameLines, type FrameState } from "../../lib/line-framer.ts";
 import { CSV_HEADER } from "../../lib/sample-csv.ts";
-import { formatStatus } from "../../lib/status-line.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { tokenMatches, tokenRequired } from "./auth.ts";
 import type { LineMoreState } from "./contracts.ts";
-import { admit, clients, dev, fetchBudget, forget, freeVars, GUARD_VARS, lineSockets, lowMemory, pushDevice, sampleCsv, setLed, uptimeMs } from "./device.ts";
+import { admit, clients, dev, fetchBudget, forget, GUARD_VARS, lineSockets, lowMemory, pushDevice, sampleCsv, setLed, uptimeMs } from "./device.ts";
 
 export const LINE_MAX = 128;
 /** Reply bytes a client may leave unread before it is closed. */
@@ -55,6 +54,8 @@ export type LineClient = EspruinoSocket &
     authed_?: boolean;
     /** Its socket is gone. */
     gone_: boolean;
+    /** What its log lines start with: "line <peer address>: " ("?" where the platform gives none, as Espruino's sockets do). */
+    logAs_: string;
   };
 
 /** A command: the client and the line's words (the keyword first). */
@@ -71,6 +72,7 @@ export function lineAccept(s: EspruinoSocket): void {
   const c = s as LineClient;
   if (c.sckt === undefined) return;
   try {
+    c.logAs_ = "line " + (c.remoteAddress ? c.remoteAddress : "?") + ": ";
     const why = admit(lineSockets, c, LINE_NEED);
     if (why !== "") {
       lineLog(c, "refused, " + why);
@@ -80,6 +82,7 @@ export function lineAccept(s: EspruinoSocket): void {
     // The fields read on every line are set now: reading a field an object does not have walks its prototypes.
     c.gone_ = false;
     c.readSeq_ = 0;
+    c.held_ = "";
     c.on("data", lineData);
     c.on("close", lineClose);
     lineLog(c, "connect");
@@ -90,14 +93,14 @@ export function lineAccept(s: EspruinoSocket): void {
 }
 
 export function lineLog(c: LineClient, text: string): void {
-  print("line " + (c.remoteAddress ? c.remoteAddress : "?") + ": " + text);
+  print(c.logAs_ + text);
 }
 
 function lineData(this: LineClient, d: string): void {
   this.quiet_ = 0;
   // The usual chunk is one whole short line and nothing held: run it without the framer's loop.
   const nl = d.indexOf("\n");
-  if (nl === d.length - 1 && nl <= LINE_MAX && this.partial_ === undefined && this.skipping_ === undefined) {
+  if (nl === d.length - 1 && nl <= LINE_MAX && this.held_ === "") {
     lineRun(this, null, d.charCodeAt(nl - 1) === 13 ? d.substring(0, nl - 1) : d.substring(0, nl));
   } else frameLines(this, LINE_MAX, d, lineRun);
 }
@@ -117,7 +120,8 @@ function lineRun(c: LineClient, err: string | null, line: string): void {
     lineLog(c, "ERR EUNKNOWN");
     return lineSend(c, "ERR EUNKNOWN try HELP");
   }
-  lineLog(c, k === "AUTH" ? "AUTH ***" : line);
+  // lineLog's line, written out: this runs for every command.
+  print(c.logAs_ + (k === "AUTH" ? "AUTH ***" : line));
   try {
     if (run !== undefined) run(c, w);
     // The rarely used commands are a lazy module, loaded for the line and dropped after it.
@@ -131,8 +135,9 @@ function lineRun(c: LineClient, err: string | null, line: string): void {
 /** Sends one line to `c`, or closes it when it has left MAX_UNSENT bytes unread. */
 export function lineSend(c: LineClient, text: string): void {
   if (c.gone_) return;
+  // Espruino keeps `dSnd` as "" once all is sent: the usual case is decided without a length.
   const held = c.dSnd;
-  if (held !== undefined && held.length + text.length + 2 > MAX_UNSENT) {
+  if (held && held.length + text.length + 2 > MAX_UNSENT) {
     lineLog(c, "not reading, closed");
     return lineEnd(c);
   }
@@ -188,7 +193,13 @@ const COMMANDS: { [keyword: string]: Command | undefined } = {
   STATUS: function (c, w) {
     if (w.length > 1) return lineSend(c, "ERR EARG STATUS takes no argument");
     const st = dev.wifi_;
-    lineSend(c, formatStatus({ uptime: uptimeMs(), free: freeVars(), led: dev.led_, clients: clients(), ip: wifiIp(st), rssi: wifiRssi(st), wifi: st, dropped: c.dropped_ || 0 }));
+    const rssi = wifiRssi(st);
+    // SPEC.md's STATUS line, written out (an object of the values would cost more than the line).
+    lineSend(
+      c,
+      "OK uptime=" + uptimeMs() + " free=" + process.memory(false).free + " led=" + dev.led_ + " clients=" + clients() +
+        " ip=" + wifiIp(st) + " rssi=" + (rssi === null ? "na" : rssi) + " wifi=" + st + " dropped=" + (c.dropped_ || 0),
+    );
   },
   LED: function (c, w) {
     const m = w.length === 2 ? w[1].toUpperCase() : "";

@@ -4,11 +4,11 @@ import { frameLines, type FrameState } from "../../lib/line-framer.ts";
 
 /** A framer over a plain state object, as the line server keeps it on its socket. */
 function framer(max: number) {
-  const st: FrameState = {};
+  const st: FrameState = { held_: "" };
   return {
     st,
     push: (chunk: string, sink: (err: string | null, line: string) => void) => frameLines(st, max, chunk, (_st, err, line) => sink(err, line)),
-    held: () => (st.partial_ === undefined ? 0 : st.partial_.length),
+    held: () => (st.held_ === null ? 0 : st.held_.length),
   };
 }
 import { randomSplit, rng } from "../helpers/random.ts";

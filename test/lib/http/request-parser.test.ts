@@ -247,6 +247,10 @@ test("path escapes /../../, %00 and %zz are 400", () => {
 test("a header line without a colon, with a bad name or folded is 400", () => {
   assert.equal(statusOf("GET / HTTP/1.1\r\nnocolon\r\n\r\n"), 400);
   assert.equal(statusOf("GET / HTTP/1.1\r\n: x\r\n\r\n"), 400);
+  // An empty name whatever follows its colon (more colons, nothing, a bare LF), and a good line with colons in its value.
+  for (const l of ["::x", ":", ":::", "::\tx"]) assert.equal(statusOf("GET / HTTP/1.1\r\n" + l + "\r\n\r\n"), 400, l);
+  assert.equal(statusOf("GET / HTTP/1.1\n::x\n\n"), 400);
+  assert.equal(statusOf("GET / HTTP/1.1\r\nHost: a:80\r\nX-T: 1:2:3\r\n\r\n"), 200);
   assert.equal(statusOf("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n"), 400);
   assert.equal(statusOf("GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n"), 400);
   assert.equal(statusOf("GET / HTTP/1.1\r\nA: b\x00c\r\n\r\n"), 400);
