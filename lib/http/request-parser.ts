@@ -148,10 +148,11 @@ export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): nu
         const slash = target.indexOf("/", 7);
         target = slash < 0 ? "/" : target.substring(slash);
       }
-      // The query is not used; it must only be well formed. A known path is already normal.
+      // The query is not used; it must only be well formed. A known path is already normal; only
+      // one that starts with "/" is looked up ("constructor" is a field of every object).
       const q = target.indexOf("?");
       const raw = q >= 0 ? target.substring(0, q) : target;
-      const path = known[raw] !== undefined ? raw : normalizePath(raw);
+      const path = raw[0] === "/" && known[raw] !== undefined ? raw : normalizePath(raw);
       // eslint-disable-next-line no-control-regex -- a control byte in the query
       if (path === null || (q >= 0 && /[\x00-\x1f\x7f]/.test(target))) return failRequest(r, 400);
       r.method_ = method;

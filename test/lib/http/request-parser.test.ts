@@ -244,6 +244,10 @@ test("path escapes /../../, %00 and %zz are 400", () => {
   }
 });
 
+test("a target that names a field every object inherits is 400, not a known path", () => {
+  for (const t of ["constructor", "toString", "hasOwnProperty", "__proto__"]) assert.equal(statusOf("GET " + t + " HTTP/1.1\r\n\r\n"), 400, t);
+});
+
 test("a header line without a colon, with a bad name or folded is 400", () => {
   assert.equal(statusOf("GET / HTTP/1.1\r\nnocolon\r\n\r\n"), 400);
   assert.equal(statusOf("GET / HTTP/1.1\r\n: x\r\n\r\n"), 400);

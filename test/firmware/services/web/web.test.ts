@@ -301,6 +301,10 @@ test("a known path with another method is 405 with Allow", () => {
   assert.equal(request("PUT /setup HTTP/1.1\r\n\r\n").headers["allow"], "GET, POST, HEAD");
 });
 
+test("a target that names a field every object inherits (constructor, toString) is answered 400", () => {
+  for (const t of ["constructor", "toString", "hasOwnProperty"]) assert.equal(request("GET " + t + " HTTP/1.1\r\n\r\n").status, 400, t);
+});
+
 test("an unknown path is 404 in HTML, and in JSON under /api/", () => {
   const a = request(get("/nope"));
   assert.equal(a.status, 404);
