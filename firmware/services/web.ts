@@ -124,8 +124,9 @@ function webData(this: WebConn, d: string): void {
   const get = c.method_ === "GET" || c.method_ === "HEAD";
   if (route !== undefined) route(c, get);
   else webPage(c, get);
-  // Failed requests are logged; a served one is not (the line costs about 0.1 M instructions,
-  // near a tenth of a tutorial program's whole request).
+  // A routed request that failed is logged; a served one is not (the line costs about 0.1 M
+  // instructions, near a tenth of a tutorial program's whole request). A malformed one, answered
+  // above, is not logged either: a flood of them would flood the console.
   if (c.status_ >= 400) print("http " + c.method_ + " " + p.substring(0, 64) + " " + c.status_);
 }
 
@@ -288,7 +289,8 @@ const ROUTES: { [path: string]: Route | undefined } = {
     const st = dev.wifi_;
     const m = process.memory(false);
     const ms = uptimeMs();
-    // The clients as counted at this connection's accept (admit dropped the closed ones then).
+    // clients() without its pruning of the web list, which admit() did at this connection's
+    // accept a moment ago (calling clients() here measured 0.1 M instructions more a request).
     const n = echoSockets.length + lineSockets.length + webSockets.length;
     webJson(c, JSON.stringify({ name: DEVICE_NAME, version: FIRMWARE_VERSION, uptime: ms, free: m.free, total: m.total, led: dev.led_, a0: readA0(ms), ip: wifiIp(st), rssi: wifiRssi(st), clients: n, wifi: st }));
   },

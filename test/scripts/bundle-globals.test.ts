@@ -38,6 +38,17 @@ function bigIsDeclared(code: string): boolean {
   return ast.body.some((n) => n.type === "FunctionDeclaration" && /\*\w\+1/.test(code.slice(n.start, n.end)));
 }
 
+test("terser keeps a short function with a loop, called once, a function, not a function expression at its call", async () => {
+  const looped = "function looped(a) { let s = 0; for (let i = 0; i < a; i++) s += i * 7; return s; }";
+  const code = `${looped}\nfunction run(x) { return x > 3 ? looped(x) : 0; }\nsetInterval(function () { print(run(getTime())); }, 1000);\n`;
+  const declared = (c: string) => /function \w+\(\w+\)\{let \w+=0;for/.test(c) && !/\?function\(/.test(c);
+  const marked = (noInlineLargeFunctions(MAX_INLINED).renderChunk as (c: string) => { code: string })(code).code;
+  const out = (await minify(marked, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
+  assert.ok(declared(out), out);
+  const unmarked = (await minify(code, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
+  assert.ok(!declared(unmarked), unmarked);
+});
+
 test("terser keeps a function over MAX_INLINED characters called once a function, and still inlines a small one", async () => {
   const big = "function big(a) { let s = 0; " + "s += a * 3 + 1; ".repeat(Math.ceil(MAX_INLINED / 16)) + "return s; }";
   const small = "function small(a) { return a + 1; }";
