@@ -57,6 +57,10 @@ interface Options {
   reps: number;
   idleSeconds: number;
   entry: string;
+  /** A bundle already built to measure instead of building `entry` (a variant under study). */
+  bundle?: string;
+  /** Only the phases whose kind this matches (case-insensitive). */
+  kinds?: RegExp;
 }
 
 /** One measured phase: `count` units (requests, commands, KB, event ticks). */
@@ -413,10 +417,11 @@ async function runProgram(program: Program, bin: string, o: Options): Promise<Pr
   let extra: Array<{ name: string; file: string }> = [];
   let label = `${TUTORIAL} (${readFileSync(TUTORIAL).length} B)`;
   if (program === "firmware") {
-    bundle = join(mkdtempSync(join(tmpdir(), "bench-cpu-build-")), "bundle.js");
-    const bytes = await buildEntry(o.entry, bundle);
+    if (o.bundle !== undefined) bundle = resolve(o.bundle);
+    else bundle = join(mkdtempSync(join(tmpdir(), "bench-cpu-build-")), "bundle.js");
+    const bytes = o.bundle !== undefined ? readFileSync(bundle).length : await buildEntry(o.entry, bundle);
     extra = storageFiles();
-    label = `${o.entry} (${bytes} B) with ${extra.length} web files in Storage`;
+    label = `${o.bundle ?? o.entry} (${bytes} B) with ${extra.length} web files in Storage`;
   }
   const r: ProgramResult = { program, label, ok: true, baselines: [], phases: [] };
   log(`${program}: booting ${label} under callgrind`);
@@ -447,7 +452,9 @@ async function runProgram(program: Program, bin: string, o: Options): Promise<Pr
   /** Background timer callbacks per wall-millisecond, over every idle window so far. */
   const timerCallRate = () => r.baselines.reduce((a, x) => a + x.timerCalls, 0) / r.baselines.reduce((a, x) => a + x.wallMs, 0);
   /** `idle` is the idle window of the phase's state, or (first clients) one to take after the phase. */
+  const wanted = (kind: string) => o.kinds === undefined || o.kinds.test(kind);
   const measure = async (kind: string, rep: number, count: number, idle: Baseline | (() => Promise<Baseline>), body: () => Promise<number>): Promise<void> => {
+    if (!wanted(kind)) return;
     c.zero();
     const errors = await body();
     await sleep(SETTLE_MS);
@@ -551,13 +558,13 @@ async function runProgram(program: Program, bin: string, o: Options): Promise<Pr
       await sleep(SETTLE_MS);
       const none = await baseline("no client");
       for (const k of HTTP_KINDS) {
-        if (!has.http || (program === "tutorial" && !k.tutorial)) continue;
+        if (!has.http || (program === "tutorial" && !k.tutorial) || !wanted(k.kind)) continue;
         await http(k.request, 2);
         await measure(k.kind, rep, o.n, none, () => http(k.request, o.n));
       }
       if (has.line) await linePhases(rep);
       if (has.echo) await echoPhase(rep);
-      if (program === "firmware" && has.http) await eventsPhase(rep, none);
+      if (program === "firmware" && has.http && wanted("/events tick")) await eventsPhase(rep, none);
     }
     await sleep(SETTLE_MS);
     await baseline("no client, at the end");
@@ -574,7 +581,7 @@ async function runProgram(program: Program, bin: string, o: Options): Promise<Pr
     b.child.kill();
     await Promise.race([exited, sleep(TIMEOUT_MS)]);
     b.stop();
-    if (program === "firmware") rmSync(dirname(bundle), { recursive: true, force: true });
+    if (program === "firmware" && o.bundle === undefined) rmSync(dirname(bundle), { recursive: true, force: true });
   }
   return r;
 }
@@ -707,6 +714,10 @@ function markdown(results: ProgramResult[], meta: Record<string, unknown>, o: Op
 // ---- main ---------------------------------------------------------------------------------------
 
 const USAGE = `usage: npx tsx scripts/bench-cpu.ts [--only firmware|tutorial] [--n 20] [--ticks 5] [--reps 2] [--idle 3] [--entry firmware/main/linux.ts]
+       [--bundle built.js] [--kinds regexp]
+  --bundle          measure this built bundle instead of building --entry (a variant under study)
+  --kinds           only the requests whose name matches (e.g. --kinds "api/status")
+  With --bundle or --kinds the table is printed and the results files are left as they are.
   ESPRUINO_CPU_BIN  Espruino's Linux interpreter built with 1600 variables, run under callgrind (default: ESPRUINO_BIN)
   ESPRUINO_WRITER   an interpreter with the default variables that writes Storage (default: the espruino beside it)
 Needs valgrind (callgrind, callgrind_control). Uses the fixed ports 8080, 8007, 4444 and 2323: run it in a
@@ -727,7 +738,7 @@ function parseOptions(argv: string[]): Options {
   };
   const only = opt("--only");
   if (only !== undefined && only !== "firmware" && only !== "tutorial") throw new Error("--only is firmware or tutorial");
-  return { only, n: Math.round(num("--n", 20)), ticks: Math.round(num("--ticks", 5)), reps: Math.round(num("--reps", 2)), idleSeconds: num("--idle", 3), entry: opt("--entry") ?? "firmware/main/linux.ts" };
+  return { only, n: Math.round(num("--n", 20)), ticks: Math.round(num("--ticks", 5)), reps: Math.round(num("--reps", 2)), idleSeconds: num("--idle", 3), entry: opt("--entry") ?? "firmware/main/linux.ts", bundle: opt("--bundle"), kinds: opt("--kinds") === undefined ? undefined : new RegExp(opt("--kinds") as string, "i") };
 }
 
 async function main(): Promise<number> {
@@ -785,8 +796,11 @@ async function main(): Promise<number> {
   const table = rows(results).filter((r) => r.firmware || r.tutorial);
   mkdirSync("bench-results", { recursive: true });
   mkdirSync("docs/benchmarks", { recursive: true });
-  writeFileSync("bench-results/cpu.json", JSON.stringify({ ...meta, table: table.map((r) => ({ ...r, ratio: ratio(r) })), results }, null, 2) + "\n");
-  writeFileSync("docs/benchmarks/cpu.md", markdown(results, meta, o));
+  // A study (a variant bundle, some kinds only) is printed, not written over the results.
+  if (o.bundle === undefined && o.kinds === undefined) {
+    writeFileSync("bench-results/cpu.json", JSON.stringify({ ...meta, table: table.map((r) => ({ ...r, ratio: ratio(r) })), results }, null, 2) + "\n");
+    writeFileSync("docs/benchmarks/cpu.md", markdown(results, meta, o));
+  }
   process.stdout.write(`${"request".padEnd(52)} ${"firmware".padStart(12)} ${"tutorial".padStart(12)}  ratio\n`);
   for (const r of table) {
     const m = (v?: number[]) => (v ? fmt(mean(v)) : "-").padStart(12);

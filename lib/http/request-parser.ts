@@ -162,16 +162,26 @@ export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): nu
       pos = nl;
     }
     // text[pos] is a "\n": the header lines follow it, up to the empty line that ends the head.
-    // A bare-LF end is looked for only when there is no CRLF one: a head that mixes them, with a
-    // bare-LF empty line and then a CRLF one in the same chunk, holds an empty header line (400).
-    // indexOf, with lib/find.ts's check written out (a call costs more than the search): a match
-    // that runs past the end of the text is none.
-    let end = text.indexOf("\n\r\n", pos);
-    let skip = 3;
-    if (end < 0 || end + 3 > text.length) {
-      end = text.indexOf("\n\n", pos);
-      skip = 2;
-      if (end + 2 > text.length) end = -1;
+    // One RegExp search finds the first line that is empty or whose name is not a token followed
+    // by its colon: an empty name (the leading `:*` takes its colon), a byte that is not a token
+    // byte (a line without a colon: its CR or LF is one). An empty line, CRLF or a bare LF, is
+    // matched whole ("\n\r\n" or "\n\n"): the end of the head; any other match is a bad line. A
+    // line not yet complete matches only if its name is already bad, or if it is a lone CR. Searching for the end with
+    // indexOf instead cost 0.6 M instructions a request (Espruino's indexOf compares afresh at
+    // every position). The g flag makes lastIndex count where it starts, here and in Node.
+    // eslint-disable-next-line no-useless-escape -- see the note on RegExp above
+    const lines = /\n:*[^:\n]*[^!#-'*+\.0-9A-Z^-z\x7c~:\-]/g;
+    lines.lastIndex = pos;
+    const stop = lines.exec(text);
+    let end = -1;
+    let skip = 0;
+    if (stop !== null) {
+      const found = stop[0];
+      if (found === "\n\r\n" || found === "\n\n") {
+        end = stop.index;
+        skip = found.length;
+      } else if (found !== "\n\r" || stop.index + 2 < text.length) return failRequest(r, 400);
+      // (A CR that ends the text may be the first half of the empty line's CRLF: more is needed.)
     }
     const last = end >= 0 ? end : text.lastIndexOf("\n");
     // Bytes of the head read so far, and of the unfinished line held for the next chunk (with its "\n").
@@ -180,7 +190,8 @@ export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): nu
     if (r.headBytes_ + held > MAX_HEAD || held > MAX_LINE + 2) return failRequest(r, 431);
     if (last > pos) {
       // The whole lines: no line over MAX_LINE (looked for only when the block could hold one),
-      // each a token, a colon and a value without control bytes.
+      // and no control byte but a tab and the line's CR (class items are all read for every byte
+      // tested, so the class is short).
       if (last - pos > MAX_LINE + 1) {
         for (let a = pos + 1; a < last; ) {
           const nl = text.indexOf("\n", a);
@@ -189,18 +200,7 @@ export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): nu
         }
       }
       const block = text.substring(pos, last + 1);
-      // An empty name; a name that holds a byte that is not a token byte (a line without a colon:
-      // its CR or LF is one); a control byte but a tab and the line's CR. Two RegExp scans: the
-      // leading `:*` takes an empty name's colon, so the bad-byte class then finds its line's
-      // CR, LF or space (a separate search for "\n:" cost 0.6 M instructions a request: Espruino's
-      // indexOf compares afresh at every position). Class items are all read for every byte
-      // tested, so the classes are short.
-      if (
-        // eslint-disable-next-line no-useless-escape -- see the note on RegExp above
-        /\n:*[^:\n]*[^!#-'*+\.0-9A-Z^-z\x7c~:\-]/.test(block) ||
-        /[^\t\r\n -~\x80-\xff]/.test(block)
-      )
-        return failRequest(r, 400);
+      if (/[^\t\r\n -~\x80-\xff]/.test(block)) return failRequest(r, 400);
       // The fields the server uses. Header names are case-insensitive; toLowerCase keeps every
       // byte where it was. A GET or HEAD has no body and no token, and under /api/ (JSON, never a
       // page) reads no field at all; other methods get no page.

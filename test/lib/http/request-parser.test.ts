@@ -92,9 +92,18 @@ test("a header line of 512 bytes is accepted, 513 is 431, in one chunk or byte b
   }
 });
 
-test("a bare-LF head ends at its empty line; mixed with a later CRLF one in the same chunk it holds an empty header line (400)", () => {
+test("a head ends at its first empty line, bare LF or CRLF, whatever follows it in the chunk", () => {
   assert.equal(statusOf("GET / HTTP/1.1\nHost: x\n\n"), 200);
-  assert.equal(statusOf("GET / HTTP/1.1\nHost: x\n\nmore\r\n\r\n"), 400);
+  for (const [text, used] of [
+    ["GET / HTTP/1.1\nHost: x\n\nmore\r\n\r\n", 24],
+    ["GET / HTTP/1.1\r\nHost: x\r\n\r\nmore\n\n", 27],
+    ["GET / HTTP/1.1\r\nHost: x\n\r\nmore\r\n\r\n", 26],
+  ] as const) {
+    const { r } = parse([text]);
+    assert.equal(r, used, JSON.stringify(text));
+  }
+  // A lone CR line that is not the end of the head is a bad line.
+  assert.equal(statusOf("GET / HTTP/1.1\r\nHost: x\r\n\rX: y\r\n\r\n"), 400);
 });
 
 test("a head of many short lines in one large chunk is checked line by line", () => {
