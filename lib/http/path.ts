@@ -5,6 +5,7 @@
  * so does any `..` segment (raw or escaped), rather than being resolved. `.` and empty segments
  * are dropped and a trailing slash removed: `//about/./` is `/about`. Works on byte strings of
  * at most one request line (512 bytes); returns null when invalid (the caller answers 400).
+ * A target in absolute form (`http://host/path`) gives its path.
  */
 
 /** The value of one hex digit's char code, or -1. */
@@ -34,9 +35,17 @@ export function percentDecode(s: string, plus: boolean): string | null {
   return out;
 }
 
-/** The normalised, decoded path of a raw origin-form path (no query), or null when it is invalid. */
+/**
+ * The normalised, decoded path of a raw request target without its query, or null when it is
+ * invalid. The absolute form (`http://host/path`, a request to a proxy) names this server: its
+ * path is what counts.
+ */
 export function normalizePath(raw: string): string | null {
-  if (raw.charCodeAt(0) !== 47) return null;
+  if (raw.charCodeAt(0) !== 47) {
+    if (raw.substring(0, 7).toLowerCase() !== "http://") return null;
+    const slash = raw.indexOf("/", 7);
+    raw = slash < 0 ? "/" : raw.substring(slash);
+  }
   // The usual path needs nothing done: printable ASCII, no escape, no empty, `.` or `..` segment,
   // no trailing slash. One native test instead of a loop over its characters.
   if (!/[^!-~]/.test(raw) && raw.indexOf("%") < 0 && raw.indexOf("//") < 0 && raw.indexOf("/.") < 0 && (raw.length === 1 || raw.charCodeAt(raw.length - 1) !== 47)) return raw;

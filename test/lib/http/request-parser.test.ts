@@ -150,6 +150,12 @@ test("the head is incomplete until the blank line", () => {
   assert.equal(p.reqState_, 3);
 });
 
+test("empty lines before the request line count in the bytes used, split between chunks too", () => {
+  assert.equal(parse(["\r\n\r\nGET / HTTP/1.1\r\n\r\nX"]).r, 22);
+  assert.equal(parse(["\r", "\nGET / HTTP/1.1\r\n\r\nX"]).r, 19);
+  assert.equal(parse(["\n", "\n", "GET / HTTP/1.1\n\nX"]).r, 16);
+});
+
 test("bare LF line ends, leading empty lines and HTTP/1.0 are accepted", () => {
   const { p, r } = parse(["\r\n\nGET /about HTTP/1.0\nHost: x\n\n"]);
   assert.ok(r > 0);
