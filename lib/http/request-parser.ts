@@ -122,6 +122,7 @@ function requestLineMiss(r: HttpRequest, text: string, known: KnownPaths, held: 
   }
   if (pos === 0) return failRequest(r, 400);
   // Of the bytes used, `held` came before this chunk.
+  // eslint-disable-next-line @typescript-eslint/no-use-before-define -- the chunk again, without its empty lines
   const used = feedRequest(r, text.substring(pos), known);
   return used >= 0 ? used + pos - held : used;
 }
