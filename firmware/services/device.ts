@@ -38,6 +38,12 @@ export interface DeviceState extends Ring {
   /** The LED, 0 or 1. */
   led_: number;
   wifi_: WifiState;
+  /**
+   * Free variables at the last sample (sampleTick, once a second; at boot before the first), and
+   * the interpreter's total: what /api/status reports, without a process.memory() of its own.
+   */
+  free_: number;
+  total_: number;
   /** 1 while FETCH holds an outgoing socket. */
   fetching_: number;
   /** The UDP socket (echo; the UDP push sends from it too), set by app.ts. */
@@ -49,6 +55,8 @@ dev.t0_ = getTime();
 dev.led_ = 0;
 dev.wifi_ = "up";
 dev.fetching_ = 0;
+dev.free_ = freeVars();
+dev.total_ = process.memory(false).total;
 
 /** The open client sockets of each service. */
 export const echoSockets: EspruinoSocket[] = [];
@@ -86,7 +94,9 @@ export function sampleCsv(seq: number): string {
 /** Takes the once-a-second sample into the ring. */
 export function sampleTick(): void {
   const ms = uptimeMs();
-  ringPush(dev, ms, readA0(ms), freeVars(), dev.led_);
+  const free = freeVars();
+  dev.free_ = free;
+  ringPush(dev, ms, readA0(ms), free, dev.led_);
 }
 
 /** The sockets of `l` still open (the killed ones are dropped from it). */
@@ -160,6 +170,8 @@ export function fetchBudget(): SocketBudget {
     },
     release: function () {
       dev.fetching_ = 0;
+dev.free_ = freeVars();
+dev.total_ = process.memory(false).total;
     },
     inUse: clients,
   };

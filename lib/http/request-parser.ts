@@ -123,7 +123,7 @@ function requestLineMiss(r: HttpRequest, text: string, known: KnownPaths, held: 
   if (pos === 0) return failRequest(r, 400);
   // Of the bytes used, `held` came before this chunk.
   // eslint-disable-next-line @typescript-eslint/no-use-before-define -- the chunk again, without its empty lines
-  const used = feedRequest(r, text.substring(pos), known);
+  const used = feedAny(r, text.substring(pos), known);
   return used >= 0 ? used + pos - held : used;
 }
 
@@ -138,18 +138,28 @@ function hasLongLine(text: string, from: number, to: number): boolean {
 }
 
 /**
+ * Reads the fields a GET or HEAD uses (it gets a page) from a block of whole header lines.
+ * Header names are case-insensitive; toLowerCase keeps every byte where it was.
+ */
+function readPageFields(r: HttpRequest, block: string): void {
+  const lower = block.toLowerCase();
+  for (let h = find(lower, "\naccept-encoding:"); h >= 0 && !r.gzip_; h = find(lower, "\naccept-encoding:", h + 1)) r.gzip_ = acceptsGzip(valueAt(block, h + 17));
+  const h = find(lower, "\nif-none-match:");
+  if (h >= 0) r.ifNoneMatch_ = valueAt(block, h + 15);
+}
+
+/**
  * Reads the fields the server uses from a block of whole header lines; 0, or the status of an
- * error. Header names are case-insensitive; toLowerCase keeps every byte where it was. A GET or
- * HEAD has no body and no token (and gets a page); other methods get no page.
+ * error. A GET or HEAD has no body and no token (and gets a page: readPageFields); other
+ * methods get no page. A GET under /api/ (JSON, never a page) reads none.
  */
 function readFields(r: HttpRequest, block: string): number {
-  const lower = block.toLowerCase();
+  if (block === "" || (r.method_ === "GET" && (r.path_ as string).substring(0, 5) === "/api/")) return 0;
   if (r.method_ === "GET" || r.method_ === "HEAD") {
-    for (let h = find(lower, "\naccept-encoding:"); h >= 0 && !r.gzip_; h = find(lower, "\naccept-encoding:", h + 1)) r.gzip_ = acceptsGzip(valueAt(block, h + 17));
-    const h = find(lower, "\nif-none-match:");
-    if (h >= 0) r.ifNoneMatch_ = valueAt(block, h + 15);
+    readPageFields(r, block);
     return 0;
   }
+  const lower = block.toLowerCase();
   for (let h = find(lower, "\ncontent-length:"); h >= 0; h = find(lower, "\ncontent-length:", h + 1)) {
     const value = valueAt(block, h + 16);
     // Past 9 digits the exact number no longer matters: it is over MAX_BODY.
@@ -186,16 +196,10 @@ function feedBody(r: HttpRequest, text: string, at: number, held: number): numbe
 }
 
 /**
- * Feeds one chunk: NEED_MORE, minus the status to answer, or the bytes of this chunk used by the
- * completed request. Between chunks only the unfinished line of the head is held (headLine_,
- * with the "\n" before it once the request line is read).
- *
- * The path a GET takes comes first and returns as soon as it can, and what it does not need is
- * in helpers: Espruino lexes the code it skips, not only the code it runs, so a section skipped
- * on every request costs as much as it would to read; a call costs less than that for the
- * sections here, and nothing when the request does not need it.
+ * Any chunk, in any state: the parser of every rule (feedRequest takes only the usual request
+ * whole in one chunk, and hands everything else here, from the start of that chunk).
  */
-export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): number {
+function feedAny(r: HttpRequest, data: string, known: KnownPaths): number {
   if (r.reqState_ >= 2) return r.reqState_ === 2 ? feedBody(r, data, 0, 0) : r.reqState_ === 3 ? 0 : -r.reqState_;
   let text = data;
   if (r.headLine_ !== "") {
@@ -233,8 +237,8 @@ export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): nu
   // byte (a line without a colon: its CR or LF is one). An empty line, CRLF or a bare LF, is
   // matched whole ("\n\r\n" or "\n\n"): the end of the head; any other match is a bad line. A
   // line not yet complete matches only if its name is already bad, or if it is a lone CR.
-  // Searching for the end with indexOf instead cost more (Espruino's indexOf compares afresh at
-  // every position). The g flag makes lastIndex count where it starts, here and in Node.
+  // Searching for the end with indexOf instead cost more (Espruino's indexOf compares afresh
+  // at every position). The g flag makes lastIndex count where it starts, here and in Node.
   // eslint-disable-next-line no-useless-escape -- see the note on RegExp above
   const lines = /\n:*[^:\n]*[^!#-'*+\.0-9A-Z^-z\x7c~:\-]/g;
   lines.lastIndex = pos;
@@ -254,19 +258,14 @@ export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): nu
   r.headBytes_ += last - pos + (end >= 0 ? skip - 1 : 0);
   const held = end >= 0 ? 0 : text.length - last;
   if (r.headBytes_ + held > MAX_HEAD || held > MAX_LINE + 2) return failRequest(r, 431);
-  if (last > pos) {
-    // The whole lines: no line over MAX_LINE (looked for only when the block could hold one),
-    // and no control byte but a tab and the line's CR (class items are all read for every byte
-    // tested, so the class is short). Then the fields, except for a GET under /api/ (JSON,
-    // never a page), which reads none.
-    if (last - pos > MAX_LINE + 1 && hasLongLine(text, pos, last)) return failRequest(r, 431);
-    const block = text.substring(pos, last + 1);
-    if (/[^\t\r\n -~\x80-\xff]/.test(block)) return failRequest(r, 400);
-    if (r.method_ !== "GET" || (r.path_ as string).substring(0, 5) !== "/api/") {
-      const status = readFields(r, block);
-      if (status > 0) return failRequest(r, status);
-    }
-  }
+  // The whole lines: no line over MAX_LINE (looked for only when the block could hold one),
+  // and no control byte but a tab and the line's CR (class items are all read for every byte
+  // tested, so the class is short).
+  if (last - pos > MAX_LINE + 1 && hasLongLine(text, pos, last)) return failRequest(r, 431);
+  const block = last > pos ? text.substring(pos, last + 1) : "";
+  if (/[^\t\r\n -~\x80-\xff]/.test(block)) return failRequest(r, 400);
+  const status = readFields(r, block);
+  if (status > 0) return failRequest(r, status);
   if (end < 0) {
     r.headLine_ = text.substring(last);
     return NEED_MORE;
@@ -277,4 +276,49 @@ export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): nu
     return end + skip - (text.length - data.length);
   }
   return feedBody(r, text, end + skip, text.length - data.length);
+}
+
+/**
+ * Feeds one chunk: NEED_MORE, minus the status to answer, or the bytes of this chunk used by the
+ * completed request. Between chunks only the unfinished line of the head is held (headLine_,
+ * with the "\n" before it once the request line is read).
+ *
+ * The usual request, a GET or HEAD whose head comes whole in the connection's first chunk with
+ * nothing after it, short enough that no line can be over MAX_LINE, is taken here in two native
+ * RegExp operations: a match of its request line (CRLF, from the first byte), then one pass
+ * that removes every well-formed header line ("name:value\n", the name a token, the value
+ * without a control byte but tab and CR), after which exactly the "\n" before them and the
+ * CRLF of the empty line at the end must remain. Everything else (a split head, a body, a bare
+ * LF, anything malformed) goes to feedAny from the start of the chunk; it applies the same rules
+ * line by line and says what is wrong, so this never accepts what it would refuse.
+ *
+ * On Espruino a function's whole text is lexed at every call, the statements after its return
+ * included, so the usual request's code is this short function, and feedAny is not called for it.
+ */
+export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): number {
+  if (r.reqState_ === 0 && r.headLine_ === "" && data[data.length - 3] === "\n" && data[data.length - 2] === "\r") {
+    const m = /^([A-Z]+) ([!-~]+) HTTP\/1\.[01]\r\n/.exec(data);
+    const method = m === null ? "" : m[1];
+    const line = m === null ? 0 : m[0].length;
+    if ((method === "GET" || method === "HEAD") && line <= MAX_LINE + 2 && data.length - line <= MAX_LINE) {
+      const block = data.substring(line - 1);
+      // eslint-disable-next-line no-useless-escape -- see the note on RegExp above
+      if (block.replace(/[!#-'*+\.0-9A-Z^-z\x7c~\-]+:[\t\r -~\x80-\xff]*\n/g, "") === "\n\r\n") {
+        // A known path is already normal; only one that starts with "/" is looked up
+        // ("constructor" is a field of every object). The query is not used.
+        const target = (m as RegExpExecArray)[2];
+        const q = target.indexOf("?");
+        const raw = q >= 0 ? target.substring(0, q) : target;
+        const path = raw[0] === "/" && known[raw] !== undefined ? raw : normalizePath(raw);
+        if (path !== null) {
+          r.method_ = method;
+          r.path_ = path;
+          if (path.substring(0, 5) !== "/api/") readPageFields(r, block);
+          r.reqState_ = 3;
+          return data.length;
+        }
+      }
+    }
+  }
+  return feedAny(r, data, known);
 }
