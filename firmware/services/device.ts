@@ -115,10 +115,13 @@ export function clients(): number {
   return echoSockets.length + lineSockets.length + openIn(webSockets);
 }
 
-/** True when a new client can have a socket (one stays in reserve): the lists are counted again without the closed sockets only when their lengths say no. */
+/** Client sockets a board can give (one stays in reserve). */
+const CLIENT_SOCKETS = SOCKET_BUDGET - FIXED_SOCKETS - 1;
+
+/** True when a new client can have a socket: the lists are counted again without the closed sockets only when their lengths say no. */
 export function socketFree(): boolean {
-  if (FIXED_SOCKETS + echoSockets.length + lineSockets.length + webSockets.length + dev.fetching_ + 1 < SOCKET_BUDGET) return true;
-  return FIXED_SOCKETS + openIn(echoSockets) + openIn(lineSockets) + openIn(webSockets) + dev.fetching_ + 1 < SOCKET_BUDGET;
+  if (echoSockets.length + lineSockets.length + webSockets.length + dev.fetching_ < CLIENT_SOCKETS) return true;
+  return openIn(echoSockets) + openIn(lineSockets) + openIn(webSockets) + dev.fetching_ < CLIENT_SOCKETS;
 }
 
 /**
@@ -131,7 +134,8 @@ export function admit(l: EspruinoSocket[], s: EspruinoSocket, need: number): str
   // openIn() and freeVars(): on Espruino a call costs more than the loop or the measure.
   for (let i = l.length - 1; i >= 0; i--) if (l[i].sckt === undefined) l.splice(i, 1);
   if (process.memory(false).free < need && process.memory().free < need) return "low memory";
-  if (!socketFree()) return "no socket";
+  // socketFree()'s count by the lengths, written out: it says yes to nearly every client.
+  if (echoSockets.length + lineSockets.length + webSockets.length + dev.fetching_ >= CLIENT_SOCKETS && !socketFree()) return "no socket";
   l.push(s);
   return "";
 }
