@@ -22,4 +22,6 @@ declare module "board-config" {
   export const CHUNK_SIZE: number;
   export const SSE_LISTENERS: number;
   export const CONSOLE_POLICY: "open" | "lock" | "off";
+  /** `{"name":<DEVICE_NAME>,"version":<FIRMWARE_VERSION>,` as JSON: the start of GET /api/status's answer. */
+  export const STATUS_JSON_START: string;
 }

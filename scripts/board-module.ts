@@ -25,6 +25,9 @@ export function boardModuleSource(board: BoardConfig, firmwareVersion: string): 
     ["CHUNK_SIZE", board.chunkSize],
     ["SSE_LISTENERS", board.sseListeners],
     ["CONSOLE_POLICY", board.console],
+    // The fixed start of GET /api/status's JSON, serialized here so that the device builds the
+    // rest by concatenation (services/web.ts).
+    ["STATUS_JSON_START", `{"name":${JSON.stringify(board.deviceName)},"version":${JSON.stringify(firmwareVersion)},`],
   ];
   return consts.map(([k, v]) => `export const ${k} = ${JSON.stringify(v)};`).join("\n") + "\n";
 }

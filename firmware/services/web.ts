@@ -20,7 +20,7 @@
  * holds at most one piece in RAM whatever its size. Timeouts and the event stream run from the
  * device's once-a-second tick (webTick), not from a timer per connection.
  */
-import { DEVICE_NAME, FIRMWARE_VERSION, SSE_LISTENERS } from "board-config";
+import { DEVICE_NAME, FIRMWARE_VERSION, SSE_LISTENERS, STATUS_JSON_START } from "board-config";
 import { load as loadSetup } from "lazy:web-setup";
 import { findAsset, type Asset } from "../../lib/http/asset-index.ts";
 import { LED_ON, LED_TOGGLE, parseLedBody } from "../../lib/http/bodies.ts";
@@ -296,7 +296,14 @@ const ROUTES: { [path: string]: Route | undefined } = {
     // clients() without its pruning of the web list, which admit() did at this connection's
     // accept a moment ago (calling clients() here measured 0.1 M instructions more a request).
     const n = echoSockets.length + lineSockets.length + webSockets.length;
-    webJson(c, JSON.stringify({ name: DEVICE_NAME, version: FIRMWARE_VERSION, uptime: ms, free: dev.free_, total: dev.total_, led: dev.led_, a0: readA0(ms), ip: wifiIp(st), rssi: wifiRssi(st), clients: n, wifi: st }));
+    // Written out rather than JSON.stringify of an object (40 thousand instructions fewer): the
+    // name and version come serialized from the build, the rest are numbers, null, a dotted IP
+    // address and a Wi-Fi state word, none of which needs escaping.
+    webJson(
+      c,
+      STATUS_JSON_START + '"uptime":' + ms + ',"free":' + dev.free_ + ',"total":' + dev.total_ + ',"led":' + dev.led_ + ',"a0":' + readA0(ms) +
+        ',"ip":"' + wifiIp(st) + '","rssi":' + wifiRssi(st) + ',"clients":' + n + ',"wifi":"' + st + '"}',
+    );
   },
   "/api/led": function (c, get) {
     if (c.method_ === "POST") {
