@@ -296,7 +296,8 @@ function feedAny(r: HttpRequest, data: string, known: KnownPaths): number {
  * included, so the usual request's code is this short function, and feedAny is not called for it.
  */
 export function feedRequest(r: HttpRequest, data: string, known: KnownPaths): number {
-  if (r.reqState_ === 0 && r.headLine_ === "" && data[data.length - 3] === "\n" && data[data.length - 2] === "\r") {
+  // (Espruino throws on a string index out of range, data[-2] included: the length comes first.)
+  if (r.reqState_ === 0 && r.headLine_ === "" && data.length > 16 && data[data.length - 3] === "\n" && data[data.length - 2] === "\r") {
     const m = /^([A-Z]+) ([!-~]+) HTTP\/1\.[01]\r\n/.exec(data);
     const method = m === null ? "" : m[1];
     const line = m === null ? 0 : m[0].length;

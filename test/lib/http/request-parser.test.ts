@@ -329,3 +329,29 @@ test("a head whole in one chunk (one RegExp pass) is judged as when it comes a b
   }
   assert.ok(fast > 100, `only ${fast} heads were accepted`);
 });
+
+/**
+ * `text` as Espruino indexes a string: reading an index out of range throws ("Field or method
+ * "-2" does not already exist, and can't create it on String") where Node gives undefined.
+ */
+function espruinoString(text: string): string {
+  const boxed = Object(text) as object;
+  return new Proxy(boxed, {
+    get(target, key) {
+      if (typeof key === "string" && /^-?\d+$/.test(key) && (Number(key) < 0 || Number(key) >= text.length)) throw new Error(`Field or method "${key}" does not already exist, and can't create it on String`);
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(text) : v;
+    },
+  }) as unknown as string;
+}
+
+test("chunks of any size, one byte included, never index a string out of range (Espruino throws there)", () => {
+  for (const text of ["GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\nHost: x\n\n", "\r\nGET / HTTP/1.1\r\n\r\n", "POST /api/led HTTP/1.1\r\nContent-Length: 2\r\n\r\non"]) {
+    for (const size of [1, 2, 3, 5, 17, 1000]) {
+      const p = newRequest();
+      let r = NEED_MORE;
+      for (let at = 0; at < text.length && r === NEED_MORE; at += size) r = feedRequest(p, espruinoString(text.substring(at, at + size)));
+      assert.ok(r > 0, `${JSON.stringify(text)} in chunks of ${size}: ${r}`);
+    }
+  }
+});
