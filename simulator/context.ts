@@ -12,7 +12,7 @@ import type { Device, LifeImpl } from "./device.ts";
 import { createDgramModule } from "./dgram.ts";
 import { Emitter } from "./emitter.ts";
 import { createHttpModule } from "./http-client.ts";
-import { createNetModule } from "./net.ts";
+import { createNetModule, SimServer, SimSocket } from "./net.ts";
 import { PinBank, PIN_A0 } from "./pins.ts";
 import { memoryReport } from "./resources.ts";
 import { createStorageModule, toByteString } from "./storage.ts";
@@ -329,6 +329,9 @@ export function buildContext(dev: Device, life: LifeImpl): vm.Context {
       for (const ch of clean) if (B64.indexOf(ch) < 0) throw life.error("Invalid base64");
       return Buffer.from(clean, "base64").toString("latin1");
     },
+    // The net module's classes are globals on Espruino too (the firmware names Socket at boot).
+    Socket: SimSocket,
+    Server: SimServer,
     A0: PIN_A0,
     NodeMCU: { D0: 16, D1: 5, D2: 4, D3: 0, D4: 2, D5: 14, D6: 12, D7: 13, D8: 15, D9: 3, D10: 1, A0: 0 },
   };
