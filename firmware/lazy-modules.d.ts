@@ -10,3 +10,6 @@ declare module "lazy:line-more" {
 declare module "lazy:web-setup" {
   export function load(): typeof import("./lazy/web-setup.ts");
 }
+declare module "lazy:web-stream" {
+  export function load(): typeof import("./lazy/web-stream.ts");
+}

@@ -22,12 +22,13 @@
  */
 import { DEVICE_NAME, FIRMWARE_VERSION, SSE_LISTENERS, STATUS_JSON_START } from "board-config";
 import { load as loadSetup } from "lazy:web-setup";
+import { load as loadStream } from "lazy:web-stream";
 import { findAsset, type Asset } from "../../lib/http/asset-index.ts";
 import { LED_ON, LED_TOGGLE, parseLedBody } from "../../lib/http/bodies.ts";
 import { feedRequest, NEED_MORE, type HttpRequest } from "../../lib/http/request-parser.ts";
 import { errorBody, escapeHtml, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../lib/http/response.ts";
-import { samplesNext, samplesStart, type SamplesStream } from "../../lib/http/samples-json.ts";
-import { SLOT_ROOM, templateScan } from "../../lib/http/template.ts";
+import type { SamplesStream } from "../../lib/http/samples-json.ts";
+import { TEMPLATE_PIECE } from "../../lib/http/template.ts";
 import { encodeSampleCsv } from "../../lib/sample-csv.ts";
 import { ringGet } from "../../lib/sample-ring.ts";
 import { readA0 } from "../platform/pins.ts";
@@ -43,8 +44,8 @@ export const TIMEOUT_S = 5;
 export const RETRY_AFTER = 2;
 /** Bytes of a Storage file per write. */
 export const PIECE_BYTES = 512;
-/** Bytes of literal template text per piece. */
-export const TEMPLATE_PIECE = 512;
+/** Bytes of literal template text per piece (lib/http/template.ts). */
+export { TEMPLATE_PIECE };
 /** Free variables a new HTTP client needs: the guard, plus its socket, its request and one piece in flight (docs/MEMORY.md). */
 export const WEB_NEED = GUARD_VARS + 140;
 
@@ -71,6 +72,8 @@ export type WebConn = EspruinoSocket &
     src_?: string | true | null;
     /** A template's values by slot name, escaped. */
     tplValues_?: { [slot: string]: string };
+    /** `lazy:web-stream`, loaded while /status or /api/samples is being sent. */
+    stream_?: ReturnType<typeof loadStream>;
     /** /setup: the network to join once the answer has gone. */
     joinSsid_?: string;
     joinPassword_?: string;
@@ -135,10 +138,23 @@ function webDrain(this: WebConn): void {
   // A socket Espruino has closed has no `sckt`.
   if (c.src_ === undefined || c.src_ === null || c.sckt === undefined) return;
   const piece = webNext(c);
-  if (piece === null) {
-    c.src_ = null;
-    webWrite(c, "", true);
-  } else webWrite(c, piece);
+  if (piece === null) webEnd(c, "");
+  else webWrite(c, piece);
+}
+
+/**
+ * Writes the last of a streamed answer and closes. An answer that held `lazy:web-stream` lets it
+ * go, and garbage is collected: a lazy module's functions and scope hold each other, which
+ * Espruino frees only in a collection, and it collects by itself only near exhaustion, so
+ * without this every /status or /api/samples would leave some 40 variables used until then.
+ */
+function webEnd(c: WebConn, last: string): void {
+  c.src_ = null;
+  webWrite(c, last, true);
+  if (c.stream_ !== undefined) {
+    c.stream_ = undefined;
+    process.memory();
+  }
 }
 
 /** After a /setup POST's answer has gone (its close): joins the network it set. */
@@ -185,10 +201,7 @@ function webStream(c: WebConn, status: number, head: string): void {
   c.status_ = status;
   if (c.method_ === "HEAD") c.src_ = null;
   const first = webNext(c);
-  if (first === null) {
-    c.src_ = null;
-    return webWrite(c, head, true);
-  }
+  if (first === null) return webEnd(c, head);
   c.on("drain", webDrain);
   webWrite(c, head + first);
 }
@@ -208,34 +221,15 @@ export function webAuthed(c: WebConn, formToken: string): boolean {
 function webNext(c: WebConn): string | null {
   const src = c.src_;
   if (src === undefined || src === null) return null;
-  if (src === true) return samplesNext(dev, c, PIECE_BYTES);
+  if (src === true) return (c.stream_ as ReturnType<typeof loadStream>).samplesNext(dev, c, PIECE_BYTES);
   const at = c.offset_ as number;
   const left = (c.length_ as number) - at;
-  if (c.tplValues_ !== undefined) return templateNext(c, src, at, left);
+  if (c.tplValues_ !== undefined) return (c.stream_ as ReturnType<typeof loadStream>).templateNext(c, src, at, left);
   if (left <= 0) return null;
   const piece = require("Storage").read(src, at, left < PIECE_BYTES ? left : PIECE_BYTES);
   if (piece === undefined || piece.length === 0) return null;
   c.offset_ = at + piece.length;
   return piece;
-}
-
-/** The next piece of a template (Storage file `src` from `at`, `left` bytes): a literal run, or a slot's value. */
-function templateNext(c: WebConn, src: string, at: number, left: number): string | null {
-  const values = c.tplValues_ as { [slot: string]: string };
-  for (;;) {
-    const buf = left <= 0 ? "" : require("Storage").read(src, at, Math.min(TEMPLATE_PIECE + SLOT_ROOM, left)) || "";
-    const k = templateScan(buf, buf.length >= left, TEMPLATE_PIECE);
-    if (k === 0) return null;
-    const n = k < 0 ? -k : k;
-    at += n;
-    left -= n;
-    c.offset_ = at;
-    if (k > 0) return buf.substring(0, k);
-    // A slot: its value, or on to what follows when it has none.
-    const name = buf.substring(2, n - 2);
-    const v = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : "";
-    if (v !== "") return v;
-  }
 }
 
 /** A page (or the /status template) from the asset index, read in place. */
@@ -277,6 +271,7 @@ function webTemplate(c: WebConn, a: Asset): void {
     clients: "" + clients(),
     wifi: escapeHtml(st),
   };
+  c.stream_ = loadStream();
   c.src_ = a.file;
   c.length_ = a.bytes;
   c.offset_ = 0;
@@ -318,7 +313,8 @@ const ROUTES: { [path: string]: Route | undefined } = {
   "/api/samples": function (c, get) {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");
     c.src_ = true;
-    webStream(c, 200, responseHead(200, JSON_TYPE, samplesStart(dev, c), NO_STORE));
+    c.stream_ = loadStream();
+    webStream(c, 200, responseHead(200, JSON_TYPE, c.stream_.samplesStart(dev, c), NO_STORE));
   },
   "/events": function (c, get) {
     if (!get) return webFail(c, 405, "Allow: GET, HEAD\r\n");

@@ -9,6 +9,8 @@
 import { find } from "../find.ts";
 
 export const MAX_SLOT_NAME = 24;
+/** Bytes of literal text the device sends per piece of a template. */
+export const TEMPLATE_PIECE = 512;
 /** Bytes a caller reads beyond `chunk` so that a slot starting in the piece is seen whole. */
 export const SLOT_ROOM = MAX_SLOT_NAME + 4;
 

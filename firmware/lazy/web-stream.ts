@@ -1,0 +1,32 @@
+/*
+ * Lazy module `lazy:web-stream` (docs/MEMORY.md rule 4): the pieces of the two answers the web
+ * server renders on the device, /status (a template in Storage filled with the device's values)
+ * and /api/samples (the sample ring as JSON). services/web.ts loads it when such an answer starts
+ * and keeps it on the connection (`stream_`) until the answer is sent, so its functions take RAM
+ * only while one of these answers is under way. It imports no resident firmware module (each
+ * lazy module is bundled on its own, so such an import would be a second copy of that module's
+ * state): the ring and the connection are handed to it.
+ */
+import { SLOT_ROOM, TEMPLATE_PIECE, templateScan } from "../../lib/http/template.ts";
+import type { WebConn } from "../services/web.ts";
+
+export { samplesNext, samplesStart } from "../../lib/http/samples-json.ts";
+
+/** The next piece of a template (Storage file `src` from `at`, `left` bytes): a literal run, or a slot's value. */
+export function templateNext(c: WebConn, src: string, at: number, left: number): string | null {
+  const values = c.tplValues_ as { [slot: string]: string };
+  for (;;) {
+    const buf = left <= 0 ? "" : require("Storage").read(src, at, Math.min(TEMPLATE_PIECE + SLOT_ROOM, left)) || "";
+    const k = templateScan(buf, buf.length >= left, TEMPLATE_PIECE);
+    if (k === 0) return null;
+    const n = k < 0 ? -k : k;
+    at += n;
+    left -= n;
+    c.offset_ = at;
+    if (k > 0) return buf.substring(0, k);
+    // A slot: its value, or on to what follows when it has none.
+    const name = buf.substring(2, n - 2);
+    const v = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : "";
+    if (v !== "") return v;
+  }
+}
