@@ -174,8 +174,6 @@ export function fetchBudget(): SocketBudget {
     },
     release: function () {
       dev.fetching_ = 0;
-dev.free_ = freeVars();
-dev.total_ = process.memory(false).total;
     },
     inUse: clients,
   };

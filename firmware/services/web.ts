@@ -73,11 +73,14 @@ export type WebConn = EspruinoSocket &
     /** A template's values by slot name, escaped. */
     tplValues_?: { [slot: string]: string };
     /** `lazy:web-stream`, loaded while /status or /api/samples is being sent. */
-    stream_?: ReturnType<typeof loadStream>;
+    stream_?: WebStream;
     /** /setup: the network to join once the answer has gone. */
     joinSsid_?: string;
     joinPassword_?: string;
   };
+
+/** The exports of `lazy:web-stream`. */
+type WebStream = ReturnType<typeof loadStream>;
 
 /** What a route does with a connection whose request is complete; `get` is true for GET and HEAD. */
 type Route = (c: WebConn, get: boolean) => void;
@@ -221,10 +224,10 @@ export function webAuthed(c: WebConn, formToken: string): boolean {
 function webNext(c: WebConn): string | null {
   const src = c.src_;
   if (src === undefined || src === null) return null;
-  if (src === true) return (c.stream_ as ReturnType<typeof loadStream>).samplesNext(dev, c, PIECE_BYTES);
+  if (src === true) return (c.stream_ as WebStream).samplesNext(dev, c, PIECE_BYTES);
   const at = c.offset_ as number;
   const left = (c.length_ as number) - at;
-  if (c.tplValues_ !== undefined) return (c.stream_ as ReturnType<typeof loadStream>).templateNext(c, src, at, left);
+  if (c.tplValues_ !== undefined) return (c.stream_ as WebStream).templateNext(c, src, at, left);
   if (left <= 0) return null;
   const piece = require("Storage").read(src, at, left < PIECE_BYTES ? left : PIECE_BYTES);
   if (piece === undefined || piece.length === 0) return null;
