@@ -342,8 +342,8 @@ export default tseslint.config(
     // safe there: every call runs after the whole bundle has been evaluated, and the gate
     // (scripts/check-bundle) rejects a call made before its function exists.
     name: "device/services-espruino-api",
-    // lazy:web-stream is the web service's streaming, loaded apart: it reads Storage as web.ts does.
-    files: ["firmware/services/**/*.ts", "firmware/app.ts", "firmware/lazy/web-stream.ts"],
+    // lazy:web-stream and lazy:line are services loaded apart: they call the globals as the resident services do.
+    files: ["firmware/services/**/*.ts", "firmware/app.ts", "firmware/lazy/web-stream.ts", "firmware/lazy/line.ts"],
     rules: {
       "no-restricted-syntax": ["error", ...ESPRUINO_SYNTAX, EMITTER_ONCE_OFF],
       "no-restricted-globals": ["error", ...MISSING_GLOBALS],

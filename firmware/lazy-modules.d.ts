@@ -13,3 +13,6 @@ declare module "lazy:web-setup" {
 declare module "lazy:web-stream" {
   export function load(): typeof import("./lazy/web-stream.ts");
 }
+declare module "lazy:line" {
+  export function load(): typeof import("./lazy/line.ts");
+}

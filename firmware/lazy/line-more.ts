@@ -1,6 +1,6 @@
 /*
  * Lazy module `lazy:line-more` (docs/MEMORY.md): the line protocol's rarely used commands, HELP,
- * AUTH, UDP and FETCH, loaded for each such line and dropped after it (services/line.ts). The UDP
+ * AUTH, UDP and FETCH, loaded for each such line and dropped after it (lazy/line.ts). The UDP
  * push and FETCH they start outlive the line: they are kept in the line service's state (`st`)
  * and keep their own code alive while held. Like every lazy module it imports no resident
  * firmware module that holds state: what it needs of the line service is handed to it (`api`).
@@ -14,7 +14,7 @@ import { timers } from "../platform/timers.ts";
 import type { Datagrams } from "../platform/types.ts";
 import type { LineMoreState, PushDevice, SocketBudget } from "../services/contracts.ts";
 import { FETCH_MAX_BYTES, FETCH_TIMEOUT_MS, FetchService } from "../services/fetch-service.ts";
-import type { LineClient } from "../services/line.ts";
+import type { LineClient } from "./line.ts";
 import { UdpPush } from "../services/udp-push.ts";
 
 /** What the commands need of the resident line service. */

@@ -27,7 +27,7 @@ const PATCHES: Patch[] = [
   // Echo drops the fourth byte of every chunk longer than three bytes.
   { file: "firmware/services/echo.ts", find: "else this.write(d);", replace: "else this.write(d.length > 3 ? d.slice(0, 3) + d.slice(4) : d);" },
   // The greeting loses its "ready".
-  { file: "firmware/services/line.ts", find: '" ready"', replace: '" up"' },
+  { file: "firmware/lazy/line.ts", find: '" ready"', replace: '" up"' },
 ];
 
 async function buildBroken(outFile: string): Promise<void> {

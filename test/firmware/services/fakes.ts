@@ -34,8 +34,8 @@ const g = globalThis as unknown as Record<string, unknown>;
 /** What print() logged, one entry per call. */
 export const logs: string[] = [];
 
-/** Free variables process.memory() reports; `afterGc` (when set) is what a collection frees up to. */
-export const mem: { free: number; afterGc: number | null; total: number } = { free: 1300, afterGc: null, total: 1600 };
+/** Free variables process.memory() reports; `afterGc` (when set) is what a collection frees up to; `collections` counts process.memory() calls that collect. */
+export const mem: { free: number; afterGc: number | null; total: number; collections: number } = { free: 1300, afterGc: null, total: 1600, collections: 0 };
 
 /** The pins: analogRead's value (0 <= v < 1), a flag that makes it throw, and digitalWrite's calls. */
 export const pins: { a0: number; a0Throws: boolean; writes: Array<[string, number]> } = { a0: 0.5, a0Throws: false, writes: [] };
@@ -238,6 +238,7 @@ g.require = (name: string): unknown => {
   throw new Error(`Module ${name} not found`);
 };
 (process as unknown as Record<string, unknown>).memory = (gc?: boolean): { free: number; usage: number; total: number; history: number } => {
+  if (gc !== false) mem.collections++;
   const free = gc !== false && mem.afterGc !== null ? mem.afterGc : mem.free;
   return { free, usage: mem.total - free, total: mem.total, history: 0 };
 };
@@ -324,6 +325,7 @@ export function resetDevice(): void {
   logs.length = 0;
   mem.free = 1300;
   mem.afterGc = null;
+  mem.collections = 0;
   pins.a0 = 0.5;
   pins.a0Throws = false;
   pins.writes = [];

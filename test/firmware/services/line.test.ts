@@ -5,21 +5,22 @@ import { decodeFrame, FRAME_SIZE } from "../../../lib/sample-frame.ts";
 import { advance, auth, board, device, FakeSocket, firmwareModule, http, loadDevice, logs, MAX_CLIENTS, mem, pins, resetDevice, TEST_VERSION, udp, wifi } from "./fakes.ts";
 
 interface LineModule {
-  LINE_MAX: number;
-  MAX_UNSENT: number;
-  STREAM_HOLD: number;
-  LINE_IDLE_S: number;
   lineAccept(s: FakeSocket): void;
   lineSweep(): void;
   lineSay(text: string): number;
   linePushing(): boolean;
+  lineLoaded(): boolean;
+  LINE_NEED: number;
+  LINE_CODE_VARS: number;
 }
 
 let line: LineModule;
+let limits: { LINE_MAX: number; MAX_UNSENT: number; STREAM_HOLD: number; LINE_IDLE_S: number };
 
 before(async () => {
   await loadDevice();
   line = await firmwareModule<LineModule>("services/line.ts");
+  limits = await firmwareModule("services/line-limits.ts");
 });
 
 beforeEach(resetDevice);
@@ -163,7 +164,7 @@ test("a streaming client that does not read has samples dropped: seq shows the g
   const s = connect();
   ask(s, "STREAM 50\n");
   for (let i = 0; i < 100; i++) advance(50);
-  assert.ok(s.held() <= line.STREAM_HOLD + 40, `held ${s.held()} bytes`);
+  assert.ok(s.held() <= limits.STREAM_HOLD + 40, `held ${s.held()} bytes`);
   assert.equal(s.ended, false);
   s.drain();
   advance(50);
@@ -178,7 +179,7 @@ test("a client that sends commands and never reads is closed before it holds MAX
   const s = connect();
   for (let i = 0; i < 100 && !s.ended; i++) s.send("STATUS\n");
   assert.equal(s.ended, true);
-  assert.ok(s.held() <= line.MAX_UNSENT, `${s.held()} bytes held`);
+  assert.ok(s.held() <= limits.MAX_UNSENT, `${s.held()} bytes held`);
   assert.ok(logs.some((l) => l.includes("not reading")));
 });
 
@@ -191,7 +192,7 @@ test("a 10 KB line without newline gives one E2BIG and the connection lives on",
   const r = s.lines().slice(1);
   assert.deepEqual(
     r.filter((l) => l.startsWith("ERR")),
-    [`ERR E2BIG line over ${line.LINE_MAX} bytes`],
+    [`ERR E2BIG line over ${limits.LINE_MAX} bytes`],
   );
   assert.match(r[r.length - 1], /^OK 1,/);
   assert.equal(s.ended, false);
@@ -477,7 +478,7 @@ test("an idle client is closed after LINE_IDLE_S sweeps; a streaming one is not"
   const busy = connect();
   const streaming = connect();
   ask(streaming, "STREAM 60000\n");
-  for (let i = 0; i < line.LINE_IDLE_S; i++) {
+  for (let i = 0; i < limits.LINE_IDLE_S; i++) {
     line.lineSweep();
     if (i === 100) busy.send("READ\n");
   }
@@ -515,6 +516,43 @@ test("a new client is admitted when only a garbage collection frees enough", () 
   assert.match(connect().lines()[0], /^# .* ready$/);
   mem.afterGc = device.GUARD_VARS + 10;
   assert.equal(connect().out, "ERR EBUSY low memory\r\n");
+});
+
+test("the protocol is loaded for the first client, kept while a client or the UDP push needs it, and dropped with a collection at the sweep after", () => {
+  line.lineSweep();
+  assert.equal(line.lineLoaded(), false);
+  const a = connect();
+  assert.equal(line.lineLoaded(), true);
+  const b = connect();
+  a.close();
+  line.lineSweep();
+  assert.equal(line.lineLoaded(), true, "a client is left");
+  assert.deepEqual(ask(b, "UDP 127.0.0.1 9 1000\n"), ["OK udp=127.0.0.1:9"]);
+  b.close();
+  line.lineSweep();
+  assert.equal(line.lineLoaded(), true, "the UDP push runs");
+  const c = connect();
+  assert.deepEqual(ask(c, "UDP OFF\n"), ["OK udp=off"]);
+  c.close();
+  const before = mem.collections;
+  line.lineSweep();
+  assert.equal(line.lineLoaded(), false);
+  assert.equal(mem.collections, before + 1, "the drop collects the module's garbage");
+  assert.equal(line.lineSay("anyone?"), 0);
+  assert.match(connect().lines()[0], /^# .* ready$/, "loaded again for the next client");
+});
+
+test("the first client needs the protocol's variables too; a later one only its own", () => {
+  line.lineSweep();
+  mem.free = line.LINE_NEED + 10;
+  const first = connect();
+  assert.equal(first.out, "ERR EBUSY low memory\r\n");
+  assert.equal(line.lineLoaded(), false, "refused before loading");
+  mem.free = line.LINE_NEED + line.LINE_CODE_VARS;
+  const s = connect();
+  assert.match(s.lines()[0], /^# .* ready$/);
+  mem.free = line.LINE_NEED + 10;
+  assert.match(connect().lines()[0], /^# .* ready$/);
 });
 
 test("an exception in a command is logged, answered ERR EBUSY internal error, and the service goes on", () => {
