@@ -111,7 +111,8 @@ function noInlineLazyLoads() {
  * code around it runs, even in a branch not taken: the request parser was made on every
  * request, and a line's word splitter cost every READ 37 thousand instructions. A function kept
  * costs its variables once (4, and one per parameter); a short one without a loop is inlined as
- * an expression, which saves them and costs little.
+ * an expression, which saves them and costs little. A call that is a statement of the top level
+ * is left to terser: it runs once, so inlining it costs no scan again and frees the function.
  * @param {number} maxInlined
  * @returns {import("rollup").Plugin}
  */
@@ -131,10 +132,14 @@ export function noInlineLargeFunctions(maxInlined) {
           if (loop || n.end - n.start > maxInlined) large.add(n.id.name);
         },
       });
+      // A call that is a statement of the top level runs once (startApp): inlined, its function
+      // is made, run and freed, and its variables are not held for the device's life.
+      const once = new Set();
+      for (const n of ast.body) if (n.type === "ExpressionStatement" && n.expression.type === "CallExpression") once.add(n.expression.start);
       const at = [];
       acornWalk.simple(ast, {
         CallExpression(n) {
-          if (n.callee.type === "Identifier" && large.has(n.callee.name)) at.push(n.start);
+          if (n.callee.type === "Identifier" && large.has(n.callee.name) && !once.has(n.start)) at.push(n.start);
         },
       });
       let out = code;

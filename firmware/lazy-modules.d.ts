@@ -16,3 +16,6 @@ declare module "lazy:web-stream" {
 declare module "lazy:line" {
   export function load(): typeof import("./lazy/line.ts");
 }
+declare module "lazy:web-parser" {
+  export function load(): typeof import("./lazy/web-parser.ts");
+}

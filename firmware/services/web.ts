@@ -20,13 +20,14 @@
  * holds at most one piece in RAM whatever its size. Timeouts and the event stream run from the
  * device's once-a-second tick (webTick), not from a timer per connection.
  */
-import { DEVICE_NAME, FIRMWARE_VERSION, SSE_LISTENERS, STATUS_JSON_START } from "board-config";
+import { SSE_LISTENERS, STATUS_JSON_START } from "board-config";
 import { load as loadSetup } from "lazy:web-setup";
 import { load as loadStream } from "lazy:web-stream";
+import { load as loadParser } from "lazy:web-parser";
 import { findAsset, type Asset } from "../../lib/http/asset-index.ts";
 import { LED_ON, LED_TOGGLE, parseLedBody } from "../../lib/http/bodies.ts";
-import { feedRequest, NEED_MORE, type HttpRequest } from "../../lib/http/request-parser.ts";
-import { errorBody, escapeHtml, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../lib/http/response.ts";
+import { feedUsual, NEED_MORE, OTHER, type HttpRequest } from "../../lib/http/request-parser.ts";
+import { errorBody, etagMatches, HTML_TYPE, JSON_TYPE, responseHead } from "../../lib/http/response.ts";
 import type { SamplesStream } from "../../lib/http/samples-json.ts";
 import { TEMPLATE_PIECE } from "../../lib/http/template.ts";
 import { encodeSampleCsv } from "../../lib/sample-csv.ts";
@@ -48,6 +49,8 @@ export const PIECE_BYTES = 512;
 export { TEMPLATE_PIECE };
 /** Free variables a new HTTP client needs: the guard, plus its socket, its request and one piece in flight (docs/MEMORY.md). */
 export const WEB_NEED = GUARD_VARS + 140;
+/** Free variables `lazy:web-parser` takes once loaded (measured on espruino-1600-32: docs/MEMORY.md). */
+export const PARSER_VARS = 100;
 
 const NO_STORE = "Cache-Control: no-store\r\n";
 const RETRY = "Retry-After: " + RETRY_AFTER + "\r\n";
@@ -88,6 +91,10 @@ type Route = (c: WebConn, get: boolean) => void;
 /** The event-stream listeners. */
 const eventSockets: WebConn[] = [];
 
+/** `lazy:web-parser` while requests need it (null: not loaded), and whether one did since the last tick. */
+let parser: ReturnType<typeof loadParser> | null = null;
+let parserUsed = false;
+
 
 /**
  * Takes an accepted socket (the listener's callback). A connection has one listener, `data`;
@@ -118,13 +125,14 @@ function webData(this: WebConn, d: string): void {
     if (c.status_ === REFUSED) webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
     return;
   }
-  const r = feedRequest(c, d, ROUTES);
+  let r = feedUsual(c, d, ROUTES);
+  if (r === OTHER) r = webParse(c, d);
   if (r === NEED_MORE) {
     // A body has its own timeout, restarted by each piece of it.
     if (c.reqState_ === 2) c.since_ = getTime();
     return;
   }
-  if (r < 0) return webFail(c, -r, "");
+  if (r < 0) return webFail(c, -r, r === -503 ? RETRY : "");
   const p = c.path_ as string;
   const route = ROUTES[p];
   const get = c.method_ === "GET" || c.method_ === "HEAD";
@@ -134,6 +142,17 @@ function webData(this: WebConn, d: string): void {
   // instructions, near a tenth of a tutorial program's whole request). A malformed one, answered
   // above, is not logged either: a flood of them would flood the console.
   if (c.status_ >= 400) print("http " + c.method_ + " " + p.substring(0, 64) + " " + c.status_);
+}
+
+/** Any chunk but the usual request's, through the general parser (feedAny's answer), loaded when memory allows (else -503). */
+function webParse(c: WebConn, d: string): number {
+  if (parser === null) {
+    const need = GUARD_VARS + PARSER_VARS;
+    if (process.memory(false).free < need && process.memory().free < need) return -503;
+    parser = loadParser();
+  }
+  parserUsed = true;
+  return parser.feedAny(c, d, ROUTES);
 }
 
 function webDrain(this: WebConn): void {
@@ -258,23 +277,8 @@ function webPage(c: WebConn, get: boolean): void {
 
 /** /status: the template with the device's values, rendered twice (its length, then its pieces). */
 function webTemplate(c: WebConn, a: Asset): void {
-  const st = dev.wifi_;
-  const rssi = wifiRssi(st);
-  const m = process.memory(false);
-  c.tplValues_ = {
-    name: escapeHtml(DEVICE_NAME),
-    version: escapeHtml(FIRMWARE_VERSION),
-    uptime: "" + uptimeMs(),
-    free: "" + m.free,
-    total: "" + m.total,
-    led: "" + dev.led_,
-    a0: "" + readA0(uptimeMs()),
-    ip: escapeHtml(wifiIp(st)),
-    rssi: rssi === null ? "na" : "" + rssi,
-    clients: "" + clients(),
-    wifi: escapeHtml(st),
-  };
   c.stream_ = loadStream();
+  c.tplValues_ = c.stream_.statusValues(dev, clients());
   c.src_ = a.file;
   c.length_ = a.bytes;
   c.offset_ = 0;
@@ -339,7 +343,7 @@ const ROUTES: { [path: string]: Route | undefined } = {
   },
 };
 
-/** The once-a-second tick: the newest sample to each event listener that has read the last one, then the timeouts. */
+/** The once-a-second tick: the newest sample to each event listener that has read the last one, then the timeouts, then the parser's drop once unused for a tick. */
 export function webTick(): void {
   openIn(eventSockets);
   if (eventSockets.length > 0) {
@@ -360,4 +364,17 @@ export function webTick(): void {
       if (now - c.since_ >= 1) webSend(c, 503, HTML_TYPE, errorBody(503, false), RETRY);
     } else if (c.status_ === AWAITED && now - c.since_ >= TIMEOUT_S) webFail(c, 408, "");
   }
+  if (parser !== null) {
+    if (parserUsed) parserUsed = false;
+    else {
+      // Its functions and scope hold each other: only a collection frees them.
+      parser = null;
+      process.memory();
+    }
+  }
+}
+
+/** True while `lazy:web-parser` is loaded (tests). */
+export function parserLoaded(): boolean {
+  return parser !== null;
 }

@@ -49,6 +49,15 @@ test("terser keeps a short function with a loop, called once, a function, not a 
   assert.ok(!declared(unmarked), unmarked);
 });
 
+test("a large function called once as a statement of the top level is not kept: it runs once, and its variables are freed", async () => {
+  const big = "function big(a) { let s = 0; " + "s += a * 3 + 1; ".repeat(Math.ceil(MAX_INLINED / 16)) + "print(s); }";
+  const code = `${big}\nbig(getTime());\n`;
+  const marked = (noInlineLargeFunctions(MAX_INLINED).renderChunk as (c: string) => { code: string })(code).code;
+  assert.ok(!marked.includes("@__NOINLINE__"), marked);
+  const out = (await minify(marked, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
+  assert.ok(!bigIsDeclared(out), out);
+});
+
 test("terser keeps a function over MAX_INLINED characters called once a function, and still inlines a small one", async () => {
   const big = "function big(a) { let s = 0; " + "s += a * 3 + 1; ".repeat(Math.ceil(MAX_INLINED / 16)) + "return s; }";
   const small = "function small(a) { return a + 1; }";

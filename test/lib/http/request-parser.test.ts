@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { acceptsGzip, feedRequest as feedV8, MAX_BODY, NEED_MORE, startRequest, type HttpRequest } from "../../../lib/http/request-parser.ts";
+import { acceptsGzip, MAX_BODY, NEED_MORE, startRequest, type HttpRequest } from "../../../lib/http/request-parser.ts";
+import { feedRequest as feedV8 } from "../../../lib/http/request-general.ts";
 import { withEspruinoStrings } from "../../helpers/espruino-strings.ts";
 
 /** The parser as it runs on Espruino, whose String.indexOf has a quirk (lib/find.ts). */

@@ -18,8 +18,11 @@ export interface WebModule {
   RETRY_AFTER: number;
   PIECE_BYTES: number;
   TEMPLATE_PIECE: number;
+  WEB_NEED: number;
+  PARSER_VARS: number;
   webAccept(s: FakeSocket): void;
   webTick(): void;
+  parserLoaded(): boolean;
 }
 
 /** firmware/services/web.ts, once loadWeb() has run. */

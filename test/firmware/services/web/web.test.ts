@@ -493,6 +493,45 @@ test("low memory gives 503 and gives the socket back", () => {
   assert.ok(logs.includes("http: refused, low memory"));
 });
 
+test("the general parser is loaded for a request that needs it, not for the usual GET, and dropped with a collection after a tick without one", () => {
+  web.webTick();
+  web.webTick();
+  assert.equal(web.parserLoaded(), false);
+  assert.equal(request(get("/api/led")).status, 200);
+  assert.equal(web.parserLoaded(), false, "the usual GET needs only feedUsual");
+  assert.equal(request(post("/api/led", "on")).status, 200);
+  assert.equal(web.parserLoaded(), true);
+  web.webTick();
+  assert.equal(web.parserLoaded(), true, "used since the last tick");
+  const before = mem.collections;
+  web.webTick();
+  assert.equal(web.parserLoaded(), false);
+  assert.equal(mem.collections, before + 1, "the drop collects the module's garbage");
+  assert.equal(request(["GET /api/led HT", "TP/1.1\r\n\r\n"]).status, 200, "a split head loads it again");
+  assert.equal(web.parserLoaded(), true);
+});
+
+test("a request that needs the general parser when too little memory is left for it (taken since the connect) is 503 with Retry-After, and nothing is loaded", () => {
+  web.webTick();
+  web.webTick();
+  const s = connect();
+  mem.free = device.GUARD_VARS + web.PARSER_VARS - 1;
+  s.send(post("/api/led", "on"));
+  pump(s);
+  const res = parseReply(s);
+  assert.equal(res.status, 503);
+  assert.ok(res.headers["retry-after"]);
+  assert.equal(web.parserLoaded(), false);
+  assert.equal(device.dev.led_, 0);
+  mem.free = 1300;
+  const t = connect();
+  mem.free = device.GUARD_VARS + web.PARSER_VARS - 1;
+  mem.afterGc = device.GUARD_VARS + web.PARSER_VARS;
+  t.send(post("/api/led", "on"));
+  pump(t);
+  assert.equal(parseReply(t).status, 200, "a collection that frees enough lets it load");
+});
+
 test("a client that closes mid-response stops the stream and gives its socket back", () => {
   const s = connect();
   s.send(get("/"));
