@@ -315,26 +315,6 @@ export default tseslint.config(
     },
   },
   {
-    // A lazy module is bundled on its own: importing a resident module that holds state would
-    // give it a second copy of that state (docs/MEMORY.md rule 4). Types are fine (erased).
-    name: "device/lazy-no-resident-state",
-    files: ["firmware/lazy/*.ts"],
-    rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["../services/device.ts", "../services/auth.ts", "../services/echo.ts", "../services/line.ts", "../services/web.ts", "../app.ts"],
-              allowTypeImports: true,
-              message: "a lazy module must not import resident state (docs/MEMORY.md rule 4): take it as a parameter",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
     // The services call Espruino's globals (getTime, print, process.memory, Storage) directly:
     // on Espruino a wrapper is one more function to look up and lex on every event
     // (docs/MEMORY.md, "The shape"). Their unit tests fake those globals
@@ -342,8 +322,8 @@ export default tseslint.config(
     // safe there: every call runs after the whole bundle has been evaluated, and the gate
     // (scripts/check-bundle) rejects a call made before its function exists.
     name: "device/services-espruino-api",
-    // lazy:web-stream and lazy:line are services loaded apart: they call the globals as the resident services do.
-    files: ["firmware/services/**/*.ts", "firmware/app.ts", "firmware/lazy/web-stream.ts", "firmware/lazy/line.ts"],
+    // The lazy modules are parts of the services loaded apart: they call the globals as the resident services do.
+    files: ["firmware/services/**/*.ts", "firmware/app.ts", "firmware/lazy/*.ts"],
     rules: {
       "no-restricted-syntax": ["error", ...ESPRUINO_SYNTAX, EMITTER_ONCE_OFF],
       "no-restricted-globals": ["error", ...MISSING_GLOBALS],

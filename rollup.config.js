@@ -29,41 +29,116 @@ export const ESPRUINO_GLOBALS = [
 const ESPRUINO_PROPS = ["on", "emit", "write", "end", "read", "pipe", "close", "listen", "send", "bind"];
 
 /**
- * Lazy modules (docs/MEMORY.md): `import { load } from "lazy:web"` gives a function that returns
- * the exports of firmware/lazy/web.ts, bundled on its own and placed inside `load`'s body. On
- * Espruino a function's inner functions exist only while something holds them, and their code
- * stays in flash, so the module costs one function until `load()` runs and nothing once its
- * result is dropped.
- * @param {() => import("rollup").Plugin[]} makePlugins the plugins a module's own bundle needs
- * @returns {import("rollup").Plugin}
+ * Lazy modules (docs/MEMORY.md rule 4): `import { load } from "lazy:web-stream"` gives a function
+ * that returns the exports of firmware/lazy/web-stream.ts, whose code is placed inside `load`'s
+ * body. On Espruino a function's inner functions exist only while something holds them, and
+ * their code stays in flash, so the module costs one function until `load()` runs and nothing
+ * once its result is dropped.
+ *
+ * A lazy module shares the resident code: the build first makes the bundle without its lazy
+ * modules (`residentExports`), and a lazy module's import of names that bundle has stays an
+ * import, of the one copy the device holds: a module's state (services/device.ts's `dev`) is
+ * the resident one, and a function is not made a second time. What the resident code does not
+ * have is bundled into the lazy module, its own copy made at each load, except from a module of
+ * the services (firmware/services/, app.ts: they hold state), which is never copied: what a lazy
+ * module imports of one is resident.
  */
+
 /**
  * A lazy module's ES bundle as the body of `load()`: its statements, then `return` of an object
- * of its exports (in place of its `export { a as b }`). The module's functions are thus made
- * directly in `load`'s scope: Espruino gives each function made under more than one scope a copy
- * of the scope chain (an array: 2 to 4 variables more per function), so every level counts.
+ * of its exports (in place of its `export { a as b }`), and apart from them its imports of the
+ * resident modules, which go before `load()`. The module's functions are thus made directly in
+ * `load`'s scope: Espruino gives each function made under more than one scope a copy of the
+ * scope chain (an array: 2 to 4 variables more per function), so every level counts.
  * @param {string} code
+ * @returns {{ imports: string, body: string }}
  */
 function moduleBody(code) {
   const ast = acornParse(code, { ecmaVersion: 2020, sourceType: "module" });
-  let out = "";
+  let body = "";
+  let imports = "";
   let at = 0;
   const exported = [];
   for (const node of ast.body) {
     if (node.type === "ExportNamedDeclaration" && node.declaration === null && node.source === null) {
       for (const sp of node.specifiers) exported.push(`${sp.exported.name}: ${sp.local.name}`);
-      out += code.slice(at, node.start);
-      at = node.end;
-    } else if (node.type.startsWith("Export") || node.type === "ImportDeclaration") {
+    } else if (node.type === "ImportDeclaration") {
+      imports += code.slice(node.start, node.end) + "\n";
+    } else if (node.type.startsWith("Export")) {
       throw new Error(`lazy module: unexpected ${node.type} in its bundle`);
-    }
+    } else continue;
+    body += code.slice(at, node.start);
+    at = node.end;
   }
-  return out + code.slice(at) + `\nreturn { ${exported.join(", ")} };`;
+  return { imports, body: body + code.slice(at) + `\nreturn { ${exported.join(", ")} };` };
 }
 
-function lazyModules(makePlugins) {
+/**
+ * The names each module has in the bundle of `input` without its lazy modules (each `lazy:`
+ * import a stub): module id -> the exports it keeps.
+ * @param {import("rollup").InputOption} input
+ * @param {() => import("rollup").Plugin[]} makePlugins
+ * @returns {Promise<Map<string, Set<string>>>}
+ */
+async function residentExports(input, makePlugins) {
+  const { rollup } = await import("rollup");
+  const stub = {
+    name: "lazy-stubs",
+    resolveId: (id) => (id.startsWith("lazy:") ? "\0stub:" + id : null),
+    load: (id) => (id.startsWith("\0stub:lazy:") ? "export function load() { return {}; }" : null),
+  };
+  const pre = await rollup({ input, treeshake: { moduleSideEffects: true, propertyReadSideEffects: false }, plugins: [...makePlugins(), stub], onwarn() {} });
+  const { output } = await pre.generate({ format: "es" });
+  await pre.close();
+  const kept = new Map();
+  for (const [id, m] of Object.entries(output[0].modules)) if (!id.startsWith("\0")) kept.set(id, new Set(m.renderedExports));
+  return kept;
+}
+
+/** True for a module that holds state of the device: a lazy module must share it, never copy it. */
+const holdsState = (id) => /[\\/]firmware[\\/](services[\\/][^\\/]+|app)\.ts$/.test(id);
+
+/**
+ * Makes a lazy module's imports of what the resident bundle has external (kept as imports of the
+ * resident copy): every import of a module that holds state (what it imports of it becomes
+ * resident), and an import of another resident module whose every name the bundle keeps. Other
+ * imports are bundled in.
+ * @param {Map<string, Set<string>>} resident
+ * @returns {import("rollup").Plugin}
+ */
+function shareResident(resident) {
+  return {
+    name: "share-resident",
+    async resolveId(source, importer) {
+      if (importer === undefined || source.startsWith("lazy:") || source === "board-config") return null;
+      const r = await this.resolve(source, importer, { skipSelf: true });
+      if (r === null || !resident.has(r.id)) return null;
+      const kept = resident.get(r.id);
+      const ast = this.getModuleInfo(importer)?.ast;
+      const names = [];
+      for (const n of ast ? ast.body : []) {
+        if ((n.type === "ImportDeclaration" || n.type === "ExportNamedDeclaration") && n.source && n.source.value === source) {
+          for (const sp of n.specifiers) names.push(sp.type === "ImportSpecifier" || sp.type === "ExportSpecifier" ? (sp.imported ?? sp.local).name : "*");
+        }
+      }
+      if (holdsState(r.id) || (names.length > 0 && names.every((x) => kept.has(x)))) return { id: r.id, external: "absolute" };
+      return null;
+    },
+  };
+}
+
+/**
+ * @param {() => import("rollup").Plugin[]} makePlugins the plugins a module's own bundle needs
+ * @param {Map<string, Set<string>>} [resident] residentExports (a lazy module's own lazy modules share the bundle's)
+ * @returns {import("rollup").Plugin}
+ */
+function lazyModules(makePlugins, resident) {
+  let shared = resident ?? new Map();
   return {
     name: "lazy-modules",
+    async buildStart(options) {
+      if (resident === undefined) shared = await residentExports(options.input, makePlugins);
+    },
     resolveId: (id) => (id.startsWith("lazy:") ? "\0" + id : null),
     async load(id) {
       if (!id.startsWith("\0lazy:")) return null;
@@ -72,7 +147,8 @@ function lazyModules(makePlugins) {
       const sub = await rollup({
         input,
         treeshake: { moduleSideEffects: true, propertyReadSideEffects: false },
-        plugins: [...makePlugins(), lazyModules(makePlugins)],
+        makeAbsoluteExternalsRelative: false,
+        plugins: [shareResident(shared), ...makePlugins(), lazyModules(makePlugins, shared)],
         onwarn(warning, warn) {
           if (warning.code === "UNRESOLVED_IMPORT") throw new Error(warning.message);
           warn(warning);
@@ -81,7 +157,8 @@ function lazyModules(makePlugins) {
       for (const f of sub.watchFiles) this.addWatchFile(f);
       const { output } = await sub.generate({ format: "es", esModule: false, freeze: false, generatedCode: { preset: "es2015", arrowFunctions: true, constBindings: true, symbols: false } });
       await sub.close();
-      return `export function load() {\n${moduleBody(output[0].code)}\n}\n`;
+      const { imports, body } = moduleBody(output[0].code);
+      return `${imports}export function load() {\n${body}\n}\n`;
     },
   };
 }

@@ -15,8 +15,8 @@
  * Shape, for Espruino's CPU and RAM (docs/MEMORY.md): a client is its socket, its fields set
  * only once they are needed; its `data` and `close` listeners are two functions shared by every
  * client (`this` is the socket). A line is dispatched through COMMANDS, one small function per
- * keyword, so a command lexes only its own code, never the others'. Like every lazy module it
- * imports no resident module that holds state: the device is handed to it (`LineHost`, `attach`).
+ * keyword, so a command lexes only its own code, never the others'. Its imports of the device
+ * (services/device.ts, auth.ts) are the resident ones (rollup.config.js, `shareResident`).
  */
 import { find } from "../../lib/find.ts";
 import { DEVICE_NAME, FIRMWARE_VERSION } from "board-config";
@@ -26,35 +26,10 @@ import { CSV_HEADER } from "../../lib/sample-csv.ts";
 import { LINE_IDLE_S, LINE_MAX, MAX_UNSENT, STREAM_HOLD } from "../services/line-limits.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
-import type { LineMoreState, PushDevice, SocketBudget } from "../services/contracts.ts";
-import type { DeviceState } from "../services/device.ts";
-import type { load as LoadMore } from "lazy:line-more";
-
-/** What the line protocol uses of the resident device (services/line.ts makes it at the load). */
-export interface LineHost {
-  dev_: DeviceState;
-  /** The line service's open sockets (services/device.ts `lineSockets`): a client leaves it at its close. */
-  sockets_: EspruinoSocket[];
-  clients_(): number;
-  lowMemory_(): boolean;
-  setLed_(on: number): number;
-  sampleCsv_(seq: number): string;
-  uptimeMs_(): number;
-  tokenRequired_(): boolean;
-  tokenMatches_(given: string): boolean;
-  pushDevice_(): PushDevice;
-  fetchBudget_(): SocketBudget;
-  /** Loads `lazy:line-more`: resident, so that its text is not part of this module's. */
-  more_: typeof LoadMore;
-}
-
-/** The device, from attach(). */
-let host: LineHost;
-
-/** Hands the module the device: the first call after each load. */
-export function attach(h: LineHost): void {
-  host = h;
-}
+import { tokenMatches, tokenRequired } from "../services/auth.ts";
+import type { LineMoreState } from "../services/contracts.ts";
+import { clients, dev, fetchBudget, lineSockets, lowMemory, pushDevice, sampleCsv, setLed, uptimeMs } from "../services/device.ts";
+import { loadMore } from "../services/line.ts";
 
 /** A line client: its socket, with the fields it needs once they are set. */
 export type LineClient = EspruinoSocket &
@@ -130,10 +105,7 @@ function lineRun(c: LineClient, err: string | null, line: string): void {
   try {
     if (run !== undefined) run(c, w);
     // The rarely used commands are a lazy module, loaded for the line and dropped after it.
-    else {
-      const h = host;
-      h.more_().run(c, w, rareState, { send: lineSend, authed: lineAuthed, log: lineLog, lowMemory: h.lowMemory_, pushDevice: h.pushDevice_, fetchBudget: h.fetchBudget_, tokenMatches: h.tokenMatches_, udp: h.dev_.udp_ });
-    }
+    else loadMore().run(c, w, rareState, { send: lineSend, authed: lineAuthed, log: lineLog, lowMemory: lowMemory, pushDevice: pushDevice, fetchBudget: fetchBudget, tokenMatches: tokenMatches, udp: dev.udp_ });
   } catch (e) {
     print("line: " + k + " failed: " + e);
     lineSend(c, "ERR EBUSY internal error");
@@ -173,9 +145,8 @@ function lineEnd(c: LineClient): void {
 function lineClose(this: LineClient, hadError: boolean): void {
   this.gone_ = true;
   lineStop(this);
-  const l = host.sockets_;
-  const i = l.indexOf(this);
-  if (i >= 0) l.splice(i, 1);
+  const i = lineSockets.indexOf(this);
+  if (i >= 0) lineSockets.splice(i, 1);
   lineLog(this, hadError ? "disconnect, socket error" : "disconnect");
 }
 
@@ -184,12 +155,12 @@ function lineTick(c: LineClient): void {
   const seq = (c.streamSeq_ = (c.streamSeq_ || 0) + 1);
   const held = c.dSnd;
   if (held !== undefined && held.length > STREAM_HOLD) c.dropped_ = (c.dropped_ || 0) + 1;
-  else lineSend(c, host.sampleCsv_(seq));
+  else lineSend(c, sampleCsv(seq));
 }
 
 /** True when `c` may use a guarded command (LED, UDP, FETCH); otherwise answers EAUTH. */
 function lineAuthed(c: LineClient): boolean {
-  if (c.authed_ || !host.tokenRequired_()) return true;
+  if (c.authed_ || !tokenRequired()) return true;
   lineSend(c, "ERR EAUTH send AUTH <token> first");
   return false;
 }
@@ -198,29 +169,28 @@ function lineAuthed(c: LineClient): boolean {
 const COMMANDS: { [keyword: string]: Command | undefined } = {
   READ: function (c, w) {
     if (w.length > 1) return lineSend(c, "ERR EARG READ takes no argument");
-    lineSend(c, "OK " + host.sampleCsv_(++c.readSeq_));
+    lineSend(c, "OK " + sampleCsv(++c.readSeq_));
   },
   STATUS: function (c, w) {
     if (w.length > 1) return lineSend(c, "ERR EARG STATUS takes no argument");
-    const h = host;
-    const st = h.dev_.wifi_;
+    const st = dev.wifi_;
     const rssi = wifiRssi(st);
     // SPEC.md's STATUS line, written out (an object of the values would cost more than the line).
     lineSend(
       c,
-      "OK uptime=" + h.uptimeMs_() + " free=" + process.memory(false).free + " led=" + h.dev_.led_ + " clients=" + h.clients_() +
+      "OK uptime=" + uptimeMs() + " free=" + process.memory(false).free + " led=" + dev.led_ + " clients=" + clients() +
         " ip=" + wifiIp(st) + " rssi=" + (rssi === null ? "na" : rssi) + " wifi=" + st + " dropped=" + (c.dropped_ || 0),
     );
   },
   LED: function (c, w) {
     const m = w.length === 2 ? w[1].toUpperCase() : "";
     if (m !== "ON" && m !== "OFF" && m !== "TOGGLE") return lineSend(c, "ERR EARG LED ON|OFF|TOGGLE");
-    if (lineAuthed(c)) lineSend(c, "OK led=" + host.setLed_(m === "ON" ? 1 : m === "OFF" ? 0 : 1 - host.dev_.led_));
+    if (lineAuthed(c)) lineSend(c, "OK led=" + setLed(m === "ON" ? 1 : m === "OFF" ? 0 : 1 - dev.led_));
   },
   STREAM: function (c, w) {
     const ms = w.length <= 2 ? parseRate(w[1]) : -1;
     if (ms < 0) return lineSend(c, "ERR EARG STREAM [ms], ms 50..60000");
-    if (host.lowMemory_()) return lineSend(c, "ERR EBUSY low memory");
+    if (lowMemory()) return lineSend(c, "ERR EBUSY low memory");
     lineStop(c);
     lineSend(c, "OK stream=" + ms);
     lineSend(c, CSV_HEADER);
@@ -246,9 +216,8 @@ export function linePushing(): boolean {
 
 /** The once-a-second sweep: closes the clients quiet for LINE_IDLE_S that are not streaming. */
 export function lineSweep(): void {
-  const l = host.sockets_;
-  for (let i = l.length - 1; i >= 0; i--) {
-    const c = l[i] as LineClient;
+  for (let i = lineSockets.length - 1; i >= 0; i--) {
+    const c = lineSockets[i] as LineClient;
     if (c.streamTimer_) continue;
     const q = (c.quiet_ || 0) + 1;
     c.quiet_ = q;
@@ -263,7 +232,6 @@ export function lineSweep(): void {
 /** The console's `say(text)`: `# say: <text>` to every line client, control bytes as spaces; gives how many. */
 export function lineSay(text: string): number {
   const t = text.substring(0, 100).replace(/[\x00-\x1f\x7f]/g, " ");
-  const l = host.sockets_;
-  for (let i = 0; i < l.length; i++) lineSend(l[i] as LineClient, "# say: " + t);
-  return l.length;
+  for (let i = 0; i < lineSockets.length; i++) lineSend(lineSockets[i] as LineClient, "# say: " + t);
+  return lineSockets.length;
 }

@@ -1,41 +1,38 @@
 /*
  * Lazy module `lazy:web-stream` (docs/MEMORY.md rule 4): the pieces of the two answers the web
  * server renders on the device, /status (a template in Storage filled with the device's values,
- * statusValues)
- * and /api/samples (the sample ring as JSON). services/web.ts loads it when such an answer starts
- * and keeps it on the connection (`stream_`) until the answer is sent, so its functions take RAM
- * only while one of these answers is under way. It imports no resident firmware module (each
- * lazy module is bundled on its own, so such an import would be a second copy of that module's
- * state): the ring and the connection are handed to it.
+ * statusValues) and /api/samples (the sample ring as JSON). services/web.ts loads it when such an
+ * answer starts and keeps it on the connection (`stream_`) until the answer is sent, so its
+ * functions take RAM only while one of these answers is under way. Its imports of the device are the resident ones
+ * (rollup.config.js, `shareResident`).
  */
 import { DEVICE_NAME, FIRMWARE_VERSION } from "board-config";
 import { escapeHtml } from "../../lib/http/response.ts";
 import { SLOT_ROOM, TEMPLATE_PIECE, templateScan } from "../../lib/http/template.ts";
 import { readA0 } from "../platform/pins.ts";
-import { uptimeSince } from "../platform/timers.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
-import type { DeviceState } from "../services/device.ts";
+import { clients, dev, uptimeMs } from "../services/device.ts";
 import type { WebConn } from "../services/web.ts";
 
 export { samplesNext, samplesStart } from "../../lib/http/samples-json.ts";
 
-/** /status's values by slot name, escaped: the device `d` now, with `clients` client connections. */
-export function statusValues(d: DeviceState, clients: number): { [slot: string]: string } {
-  const st = d.wifi_;
+/** /status's values by slot name, escaped: the device now. */
+export function statusValues(): { [slot: string]: string } {
+  const st = dev.wifi_;
   const rssi = wifiRssi(st);
   const m = process.memory(false);
-  const ms = uptimeSince(d.t0_);
+  const ms = uptimeMs();
   return {
     name: escapeHtml(DEVICE_NAME),
     version: escapeHtml(FIRMWARE_VERSION),
     uptime: "" + ms,
     free: "" + m.free,
     total: "" + m.total,
-    led: "" + d.led_,
+    led: "" + dev.led_,
     a0: "" + readA0(ms),
     ip: escapeHtml(wifiIp(st)),
     rssi: rssi === null ? "na" : "" + rssi,
-    clients: "" + clients,
+    clients: "" + clients(),
     wifi: escapeHtml(st),
   };
 }

@@ -11,17 +11,18 @@
  * module stays loaded for the whole session). The first client pays for the load.
  */
 import { load as loadLine } from "lazy:line";
-import { load as loadMore } from "lazy:line-more";
-import type { LineClient, LineHost } from "../lazy/line.ts";
+import type { LineClient } from "../lazy/line.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
-import { tokenMatches, tokenRequired } from "./auth.ts";
-import { admit, clients, dev, fetchBudget, GUARD_VARS, lineSockets, lowMemory, pushDevice, sampleCsv, setLed, uptimeMs } from "./device.ts";
+import { admit, GUARD_VARS, lineSockets } from "./device.ts";
+
+/** Loads `lazy:line-more` (HELP, AUTH, UDP, FETCH) for lazy:line: resident, so that its text is not part of lazy:line's. */
+export { load as loadMore } from "lazy:line-more";
 
 /** Free variables a new client needs: the guard, plus its socket, its replies and a command's working set (docs/MEMORY.md). */
 export const LINE_NEED = GUARD_VARS + 120;
 
-/** Free variables the module takes once loaded, with its host (179 on espruino-1600-32: docs/MEMORY.md). */
-export const LINE_CODE_VARS = 180;
+/** Free variables the module takes once loaded (158 measured on espruino-1600-32: docs/MEMORY.md). */
+export const LINE_CODE_VARS = 160;
 
 /** The protocol's exports while loaded (null: not loaded). */
 let lineCode: ReturnType<typeof loadLine> | null = null;
@@ -38,32 +39,11 @@ export function lineAccept(s: EspruinoSocket): void {
       c.end("ERR EBUSY " + why + "\r\n");
       return;
     }
-    if (lineCode === null) {
-      lineCode = loadLine();
-      lineCode.attach(lineHost());
-    }
+    if (lineCode === null) lineCode = loadLine();
     lineCode.lineStart(c);
   } catch (e) {
     print("line: accept failed: " + e);
   }
-}
-
-/** The device as the protocol sees it, made at each load. */
-function lineHost(): LineHost {
-  return {
-    dev_: dev,
-    sockets_: lineSockets,
-    clients_: clients,
-    lowMemory_: lowMemory,
-    setLed_: setLed,
-    sampleCsv_: sampleCsv,
-    uptimeMs_: uptimeMs,
-    tokenRequired_: tokenRequired,
-    tokenMatches_: tokenMatches,
-    pushDevice_: pushDevice,
-    fetchBudget_: fetchBudget,
-    more_: loadMore,
-  };
 }
 
 /** Once a second: the protocol's sweep (idle clients), or its drop once nothing needs it. */

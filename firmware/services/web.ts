@@ -36,7 +36,7 @@ import { readA0 } from "../platform/pins.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { tokenMatches, tokenRequired } from "./auth.ts";
-import { admit, clients, dev, echoSockets, GUARD_VARS, lineSockets, lowMemory, openIn, setLed, uptimeMs, webSockets } from "./device.ts";
+import { admit, dev, echoSockets, GUARD_VARS, lineSockets, lowMemory, openIn, setLed, uptimeMs, webSockets } from "./device.ts";
 
 export const INDEX_FILE = "w.idx";
 /** Seconds for the head after the connect, and between pieces of a body. */
@@ -49,8 +49,8 @@ export const PIECE_BYTES = 512;
 export { TEMPLATE_PIECE };
 /** Free variables a new HTTP client needs: the guard, plus its socket, its request and one piece in flight (docs/MEMORY.md). */
 export const WEB_NEED = GUARD_VARS + 140;
-/** Free variables `lazy:web-parser` takes once loaded (measured on espruino-1600-32: docs/MEMORY.md). */
-export const PARSER_VARS = 100;
+/** Free variables `lazy:web-parser` takes once loaded (71 measured on espruino-1600-32: docs/MEMORY.md). */
+export const PARSER_VARS = 80;
 
 const NO_STORE = "Cache-Control: no-store\r\n";
 const RETRY = "Retry-After: " + RETRY_AFTER + "\r\n";
@@ -278,7 +278,7 @@ function webPage(c: WebConn, get: boolean): void {
 /** /status: the template with the device's values, rendered twice (its length, then its pieces). */
 function webTemplate(c: WebConn, a: Asset): void {
   c.stream_ = loadStream();
-  c.tplValues_ = c.stream_.statusValues(dev, clients());
+  c.tplValues_ = c.stream_.statusValues();
   c.src_ = a.file;
   c.length_ = a.bytes;
   c.offset_ = 0;
