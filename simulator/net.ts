@@ -123,8 +123,13 @@ export class SimSocket extends Emitter implements Held, Killable {
     });
   }
 
+  /**
+   * What the device holds for this socket: its unsent replies, and of what has come in, at most
+   * RX_HOLD_BYTES (the SDK holds that much before it closes the TCP window; more that the host
+   * socket read at once stands for what the peer still has in flight, not the device's RAM).
+   */
   heldBytes(): number {
-    return this.#dSnd.length + this.#rx.length;
+    return this.#dSnd.length + Math.min(this.#rx.length, RX_HOLD_BYTES);
   }
 
   write(data: unknown): boolean {

@@ -2,8 +2,8 @@
  * Lazy module `lazy:line-more` (docs/MEMORY.md): the line protocol's rarely used commands, HELP,
  * AUTH, UDP and FETCH, loaded for each such line and dropped after it (lazy/line.ts). The UDP
  * push and FETCH they start outlive the line: they are kept in the line service's state (`st`)
- * and keep their own code alive while held. Like every lazy module it imports no resident
- * firmware module that holds state: what it needs of the line service is handed to it (`api`).
+ * and keep their own code alive while held. What it needs of the line protocol (lazy:line) is
+ * handed to it (`api`).
  */
 import { parseRate } from "../../lib/command-parser.ts";
 import { isIpv4, parsePort } from "../../lib/decimal.ts";

@@ -29,7 +29,7 @@ import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { tokenMatches, tokenRequired } from "../services/auth.ts";
 import type { LineMoreState } from "../services/contracts.ts";
 import { clients, dev, fetchBudget, lineSockets, lowMemory, pushDevice, sampleCsv, setLed, uptimeMs } from "../services/device.ts";
-import { loadMore } from "../services/line.ts";
+import { loadMore } from "../services/line-more.ts";
 
 /** A line client: its socket, with the fields it needs once they are set. */
 export type LineClient = EspruinoSocket &

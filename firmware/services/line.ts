@@ -15,9 +15,6 @@ import type { LineClient } from "../lazy/line.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { admit, GUARD_VARS, lineSockets } from "./device.ts";
 
-/** Loads `lazy:line-more` (HELP, AUTH, UDP, FETCH) for lazy:line: resident, so that its text is not part of lazy:line's. */
-export { load as loadMore } from "lazy:line-more";
-
 /** Free variables a new client needs: the guard, plus its socket, its replies and a command's working set (docs/MEMORY.md). */
 export const LINE_NEED = GUARD_VARS + 120;
 

@@ -211,3 +211,21 @@ test("with the slow-drain fault, drain comes only after every chunk has waited i
     await sim.dispose();
   }
 });
+
+test("data that has come in but not been read counts against memory only up to what the SDK holds (1072 bytes), however much the peer sends", async () => {
+  const sim = await simWith(`require("net").createServer(function (c) { global.conn = c; }).listen(9107);`);
+  try {
+    const c = await client(sim.hostPort(9107)!);
+    await until(() => devJSON(sim, "typeof conn") === "object");
+    const before = devJSON(sim, "process.memory().free") as number;
+    c.sock.write(Buffer.alloc(60000, 0x41));
+    await sleep(300);
+    const after = devJSON(sim, "process.memory().free") as number;
+    // At most 1072 held bytes at 8 bytes a variable (simulator/resources.ts).
+    assert.ok(before - after <= 134, `free ${before} -> ${after}`);
+    assert.ok(before - after > 0, "what is held counts");
+    c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});
