@@ -28,10 +28,19 @@ export async function readFreeVars(target: Target): Promise<number | null> {
 }
 
 /**
- * Free variables once the device has settled: readings `gapMs` apart until two agree within
- * `tolerance` or `tries` run out; the highest reading (closing sockets free memory late).
+ * Milliseconds the device may keep code loaded for after its last use: a lazy module held
+ * while used (the general HTTP parser, the line protocol) is dropped at the once-a-second tick
+ * after a tick without use (docs/MEMORY.md rule 4).
+ */
+export const RELEASE_MS = 2500;
+
+/**
+ * Free variables once the device has settled: after RELEASE_MS, readings `gapMs` apart until
+ * two agree within `tolerance` or `tries` run out; the highest reading (closing sockets free
+ * memory late).
  */
 export async function settledFreeVars(target: Target, opts: { tries?: number; gapMs?: number; tolerance?: number } = {}): Promise<number | null> {
+  await sleep(RELEASE_MS);
   const tries = opts.tries ?? 5;
   const gap = opts.gapMs ?? 400;
   let best: number | null = null;

@@ -36,7 +36,12 @@ export function lineAccept(s: EspruinoSocket): void {
       c.end("ERR EBUSY " + why + "\r\n");
       return;
     }
-    if (lineCode === null) lineCode = loadLine();
+    if (lineCode === null) {
+      // A copy dropped at the sweep stays until a collection when a closed socket still held
+      // its listeners then: collect it before making another.
+      process.memory();
+      lineCode = loadLine();
+    }
     lineCode.lineStart(c);
   } catch (e) {
     print("line: accept failed: " + e);

@@ -147,8 +147,8 @@ function webData(this: WebConn, d: string): void {
 /** Any chunk but the usual request's, through the general parser (feedAny's answer), loaded when memory allows (else -503). */
 function webParse(c: WebConn, d: string): number {
   if (parser === null) {
-    const need = GUARD_VARS + PARSER_VARS;
-    if (process.memory(false).free < need && process.memory().free < need) return -503;
+    // Collected first: a copy dropped at a tick may have been held then by a closing socket.
+    if (process.memory().free < GUARD_VARS + PARSER_VARS) return -503;
     parser = loadParser();
   }
   parserUsed = true;

@@ -539,7 +539,9 @@ test("the protocol is loaded for the first client, kept while a client or the UD
   assert.equal(line.lineLoaded(), false);
   assert.equal(mem.collections, before + 1, "the drop collects the module's garbage");
   assert.equal(line.lineSay("anyone?"), 0);
+  const beforeLoad = mem.collections;
   assert.match(connect().lines()[0], /^# .* ready$/, "loaded again for the next client");
+  assert.ok(mem.collections > beforeLoad, "after a collection: a dropped copy a closing socket held is not left beside the new one");
 });
 
 test("the first client needs the protocol's variables too; a later one only its own", () => {

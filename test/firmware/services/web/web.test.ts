@@ -507,7 +507,9 @@ test("the general parser is loaded for a request that needs it, not for the usua
   web.webTick();
   assert.equal(web.parserLoaded(), false);
   assert.equal(mem.collections, before + 1, "the drop collects the module's garbage");
+  const beforeLoad = mem.collections;
   assert.equal(request(["GET /api/led HT", "TP/1.1\r\n\r\n"]).status, 200, "a split head loads it again");
+  assert.ok(mem.collections > beforeLoad, "after a collection");
   assert.equal(web.parserLoaded(), true);
 });
 
