@@ -69,6 +69,7 @@ export class SimSocket extends Emitter implements Held, Killable {
   #remoteEnded = false;
   #errorCode = 0;
   #pumpQueued = false;
+  #closeNow = false;
   #wake = (): void => {
     this.#kick();
     this.#schedulePump();
@@ -87,8 +88,8 @@ export class SimSocket extends Emitter implements Held, Killable {
 
   /**
    * Espruino's own socket properties, which firmware may read: `sckt`, the socket's number (gone
-   * once the connection is killed), and
-   * `dSnd`, the data still waiting to be sent (absent once it has all gone out).
+   * once the connection is killed), `dSnd`, the data still waiting to be sent (absent once it
+   * has all gone out), and `clsNow` (below), which it may set.
    */
   get sckt(): number | undefined {
     // Espruino removes it when it kills the connection.
@@ -97,6 +98,21 @@ export class SimSocket extends Emitter implements Held, Killable {
 
   get dSnd(): string | undefined {
     return this.#dSnd.length > 0 ? this.#dSnd : undefined;
+  }
+
+  /**
+   * Espruino's `clsNow`: set to true by firmware, the connection is closed at the next poll, its
+   * unsent and unread bytes dropped, with no more `data` (end() instead waits until everything is
+   * sent and a poll has received nothing).
+   */
+  get clsNow(): boolean | undefined {
+    return this.#closeNow ? true : undefined;
+  }
+
+  set clsNow(v: unknown) {
+    if (v !== true || this.#finished) return;
+    this.#closeNow = true;
+    this.#schedulePump();
   }
 
   /** Host side: binds the host socket (outgoing sockets get it after the slot check). */
@@ -206,6 +222,13 @@ export class SimSocket extends Emitter implements Held, Killable {
   /** One idle poll: deliver one chunk of received data, or the close events when all is done. */
   #pump(): void {
     if (!this.#life.alive || this.#finished) return;
+    if (this.#closeNow) {
+      this.#dSnd = "";
+      this.#rx = "";
+      if (this.#hs && !this.#hs.destroyed) this.#hs.destroy();
+      this.#finish();
+      return;
+    }
     const linkUp = this.#chip.linkUp();
     if (this.#rx.length > 0 && this.hasListeners("data") && linkUp) {
       const max = this.#chip.board.chunkSize;

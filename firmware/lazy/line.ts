@@ -119,7 +119,11 @@ function lineSend(c: LineClient, text: string): void {
   const held = c.dSnd;
   if (held && held.length + text.length + 2 > MAX_UNSENT) {
     lineLog(c, "not reading, closed");
-    return lineEnd(c);
+    lineStop(c);
+    // At once: end() would wait for the bytes it does not read (platform/socket-held.ts).
+    c.clsNow = true;
+    c.gone_ = true;
+    return;
   }
   try {
     c.write(text + "\r\n");

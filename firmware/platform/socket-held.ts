@@ -1,5 +1,5 @@
 /*
- * The two properties Espruino keeps on a socket that the services read
+ * The properties Espruino keeps on a socket that the services use
  * (libs/network/socketserver.c): `dSnd`, the bytes queued but not yet handed to the network
  * (emptied as chunks go out; `drain` fires only once it is empty), which the services' bounds
  * read; and `sckt`, which Espruino removes from a socket it has killed, so a socket without it
@@ -7,5 +7,10 @@
  */
 import type { Socket } from "./types.ts";
 
-/** A socket with the properties Espruino keeps on it. */
-export type EspruinoSocket = Socket & { sckt?: number; dSnd?: string };
+/**
+ * A socket with the properties Espruino keeps on it. Set to true, `clsNow` makes Espruino close
+ * the socket at its next poll, its unsent bytes dropped: end() only marks it to close once
+ * everything is sent and a poll has received nothing, which a peer that sends without reading
+ * never allows.
+ */
+export type EspruinoSocket = Socket & { sckt?: number; dSnd?: string; clsNow?: boolean };

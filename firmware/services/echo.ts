@@ -45,7 +45,9 @@ function echoData(this: EchoSocket, d: string): void {
   try {
     if (held !== undefined && held.length + d.length > MAX_UNSENT) {
       print("echo: client not reading, closed");
-      this.end();
+      // end() would wait for the unsent bytes, which this client does not read, and Espruino
+      // closes a socket only in a poll that received nothing: `clsNow` closes it at once.
+      this.clsNow = true;
     } else this.write(d);
   } catch (e) {
     // Written after a close: the close event frees it.

@@ -158,6 +158,10 @@ const tcpNonReader: Check = {
       writeError = (e as Error).message;
     }
     const stalledAt = sent;
+    // A host's device reads what was buffered at its own pace (536 bytes a poll on the Linux
+    // interpreter), echoing into the host's buffers until they are full too: only then does it
+    // see a client that does not read. Still not reading, give it that time.
+    if (!r.ended) await r.closed(ctx.quick ? 20000 : 40000);
     const closedWhileSending = r.ended;
     r.socket.resume();
     const closed = await r.closed(5000);

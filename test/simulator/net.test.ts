@@ -229,3 +229,31 @@ test("data that has come in but not been read counts against memory only up to w
     await sim.dispose();
   }
 });
+
+test("clsNow = true closes the connection at the next poll, whatever is unsent, while the peer keeps sending; close(false) follows", async () => {
+  const sim = await simWith(`var ev = []; require("net").createServer(function (c) {
+    global.conn = c;
+    c.on("data", function (d) { ev.push("data"); });
+    c.on("close", function (h) { ev.push("close:" + h); });
+  }).listen(9108);`);
+  try {
+    const c = await client(sim.hostPort(9108)!);
+    await until(() => devJSON(sim, "typeof conn") === "object");
+    const peerClosed = new Promise<void>((r) => c.sock.once("close", () => r()));
+    c.sock.on("error", () => undefined);
+    const flood = setInterval(() => c.sock.writable && c.sock.write(Buffer.alloc(4096, 0x42)), 5);
+    try {
+      await until(() => (devJSON(sim, "ev") as string[]).length > 0);
+      sim.evaluate('conn.write("x".repeat(5000)); conn.clsNow = true; ev.push("set")');
+      await until(() => (devJSON(sim, "ev") as string[]).includes("close:false"));
+      const ev = devJSON(sim, "ev") as string[];
+      assert.deepEqual(ev.slice(ev.indexOf("set")), ["set", "close:false"], "no data after clsNow");
+      assert.equal(devJSON(sim, "conn.sckt"), undefined);
+      await peerClosed;
+    } finally {
+      clearInterval(flood);
+    }
+  } finally {
+    await sim.dispose();
+  }
+});

@@ -47,6 +47,8 @@ export class FakeSocket {
   /** Espruino's socket number while open (deleted once the socket is killed) and its unsent bytes (absent: none). */
   sckt?: number = 1;
   dSnd?: string;
+  /** Set by the firmware to have Espruino close the socket at its next poll, unsent bytes dropped: no data comes after it. */
+  clsNow?: boolean;
   /** Everything written, and each write() or end(data) on its own. */
   out = "";
   sent: string[] = [];
@@ -84,7 +86,7 @@ export class FakeSocket {
   }
   /** The peer sends `data`. */
   send(data: string): void {
-    if (!this.closed) this.emit("data", data);
+    if (!this.closed && this.clsNow !== true) this.emit("data", data);
   }
   /** The network took every byte queued: `dSnd` goes and `drain` fires. */
   drain(): void {
