@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "acorn";
 import { minify } from "terser";
-import { ESPRUINO_GLOBALS, MAX_INLINED, noInlineLargeFunctions, ROOT_FIRST } from "../../rollup.config.js";
+import { ESPRUINO_GLOBALS, KEPT_FUNCTIONS, MAX_INLINED, noInlineLargeFunctions, ROOT_FIRST } from "../../rollup.config.js";
 
 /** Names the bundle declares at its top level (Espruino's global scope). */
 function topLevelNames(code: string): string[] {
@@ -70,4 +70,15 @@ test("terser keeps a function over MAX_INLINED characters called once a function
   // Without the marks, terser makes big a function expression made where it is called.
   const unmarked = (await minify(code, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
   assert.ok(!bigIsDeclared(unmarked), unmarked);
+});
+
+test("a small function named in KEPT_FUNCTIONS stays a function, out of the text of its caller", async () => {
+  assert.ok(KEPT_FUNCTIONS.includes("webParse"));
+  const code = "function webParse(c, d) { const n = c + d; print(n); return n * 2; }\nfunction webData(c, d) { return c > 3 ? webParse(c, d) : 0; }\nsetInterval(function () { print(webData(getTime(), 1)); }, 1000);\n";
+  const kept = (noInlineLargeFunctions(MAX_INLINED, KEPT_FUNCTIONS).renderChunk as (c: string) => { code: string })(code).code;
+  const out = (await minify(kept, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
+  assert.ok(/^function \w+\(\w+,\w+\)\{const/.test(out) && !/\?function\(/.test(out), out);
+  const plain = (noInlineLargeFunctions(MAX_INLINED).renderChunk as (c: string) => { code: string })(code).code;
+  const inlined = (await minify(plain, { ecma: 2015, toplevel: true, compress: { passes: 2 } })).code ?? "";
+  assert.ok(/\?function\(/.test(inlined), inlined);
 });
