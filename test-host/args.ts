@@ -50,7 +50,7 @@ export const USAGE = `usage: npm run harness -- <check|load|hostile|collect> --t
   --service <s>          load: echo, line, http or mixed (default mixed)
   --transport <tcp|udp>  collect: STREAM over TCP or the UDP push (default tcp)
   --interval <ms>        collect: sample interval, 50..60000 (default 250)
-  --out <file.csv>       collect: CSV file (default telemetry.csv)
+  --out <file.csv>       collect: CSV file (default artifacts/telemetry.csv)
   --plot <file.svg>      collect: also draw an SVG chart
   --only <prefix,...>    check: only the checks whose names start with these
   --quick                shorter runs (used by the project's tests)
@@ -75,7 +75,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
     service: "mixed",
     transport: "tcp",
     interval: 250,
-    out: "telemetry.csv",
+    out: "artifacts/telemetry.csv",
     quick: false,
     only: [],
     connectTimeout: 3000,

@@ -18,8 +18,8 @@ import { admit, GUARD_VARS, lineSockets } from "./device.ts";
 /** Free variables a new client needs: the guard, plus its socket, its replies and a command's working set (docs/MEMORY.md). */
 export const LINE_NEED = GUARD_VARS + 120;
 
-/** Free variables the module takes once loaded (158 measured on espruino-1600-32: docs/MEMORY.md). */
-export const LINE_CODE_VARS = 160;
+/** Free variables the module takes once loaded (163 measured on espruino-1600-32: docs/MEMORY.md). */
+export const LINE_CODE_VARS = 170;
 
 /** The protocol's exports while loaded (null: not loaded). */
 let lineCode: ReturnType<typeof loadLine> | null = null;

@@ -145,11 +145,17 @@ const tcpNonReader: Check = {
         const ok = r.socket.write(piece);
         sent += piece.length;
         if (!ok) {
+          // One listener of each kind per wait, removed after it: a listener left per pass
+          // piled up past Node's limit (MaxListenersExceededWarning).
+          let onDrain = (): void => undefined;
+          let onClose = (): void => undefined;
           const drained = await Promise.race([
-            new Promise<boolean>((res) => r.socket.once("drain", () => res(true))),
-            new Promise<boolean>((res) => r.socket.once("close", () => res(false))),
+            new Promise<boolean>((res) => r.socket.once("drain", (onDrain = () => res(true)))),
+            new Promise<boolean>((res) => r.socket.once("close", (onClose = () => res(false)))),
             sleep(2000).then(() => false),
           ]);
+          r.socket.off("drain", onDrain);
+          r.socket.off("close", onClose);
           if (!drained) break;
         }
         if (r.socket.destroyed) break;

@@ -4,7 +4,8 @@
  * decoded and their sums checked, seq unwrapped past 65535), with progress on stderr, and
  * `--plot` drawing the samples as an SVG chart. Gaps in seq are counted (a gap is a loss).
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { authed } from "../checks/line.ts";
 import { type CheckContext, seededRng } from "../checks/context.ts";
 import { readSamples, SAMPLE_HEADER, startStream, stopStream } from "../checks/telemetry.ts";
@@ -108,6 +109,7 @@ export async function runCollect(target: Target, opts: CollectOptions): Promise<
     samples = r.samples;
     badFrames = r.bad;
   }
+  mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, toCsv(samples));
   progress(`collect: wrote ${samples.length} samples to ${opts.out}`);
   if (opts.plot) {

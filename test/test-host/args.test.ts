@@ -12,6 +12,7 @@ test("parseArgs reads the command, target and options, with defaults", () => {
   assert.equal(a.json, "out.json");
   assert.equal(a.board, "nodemcu");
   assert.equal(a.transport, "tcp");
+  assert.equal(a.out, "artifacts/telemetry.csv", "collect writes into the folder git ignores, not the repository's root");
 });
 
 test("parseArgs takes the token from ESPFW_TOKEN unless --token is given", () => {

@@ -28,10 +28,20 @@ async function withSim<T>(fn: (t: Target) => Promise<T>, token?: string): Promis
   }
 }
 
-test("every check of SPEC.md passes against the simulator", async () => {
-  const results = await withSim((t) => runCheck(t, { quick: true, only: [], seed: 42 }));
-  assert.ok(results.length >= 40, `only ${results.length} checks ran`);
-  assert.equal(failures(results), "");
+test("every check of SPEC.md passes against the simulator, and the run leaves no Node warning (a listener piled up per loop pass)", async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(`${w.name}: ${w.message}`);
+  };
+  process.on("warning", onWarning);
+  try {
+    const results = await withSim((t) => runCheck(t, { quick: true, only: [], seed: 42 }));
+    assert.ok(results.length >= 40, `only ${results.length} checks ran`);
+    assert.equal(failures(results), "");
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning")), []);
 });
 
 test("with a control token provisioned, the token checks run and pass, and the gated commands pass with AUTH", async () => {
