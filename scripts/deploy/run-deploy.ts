@@ -210,7 +210,9 @@ export async function runDeploy(args: DeployArgs, io: Io): Promise<void> {
   try {
     await runner.unlock(secrets.consolePassword);
     const env = (await runner.evaluate(ENV_EXPR, "reading process.env")) as { BOARD?: string; VERSION?: string } | null;
-    out(`device: Espruino ${env?.VERSION ?? "?"} on ${env?.BOARD ?? "?"}`);
+    // A dry run has no device: the recorder's answers are the board config's, not a reading.
+    if (runner.dry) out(`device: none (dry run; a real run reads it here and expects Espruino ${board.espruino.version} on ${board.espruino.build})`);
+    else out(`device: Espruino ${env?.VERSION ?? "?"} on ${env?.BOARD ?? "?"}`);
     if (env?.BOARD && env.BOARD !== board.espruino.build) {
       out(`warning: board ${board.name} expects Espruino's ${board.espruino.build} build, the device runs ${env.BOARD}`);
     }
@@ -263,7 +265,8 @@ export async function runDeploy(args: DeployArgs, io: Io): Promise<void> {
       stage as { at: BootStage },
     );
     written.push(BOOT_FILE);
-    out(`verified: ${written.length} file(s) read back from Storage match what was sent`);
+    if (runner.dry) out(`verify: a real run reads the ${written.length} file(s) back from Storage here (dry run: nothing read)`);
+    else out(`verified: ${written.length} file(s) read back from Storage match what was sent`);
     out("restart: load()");
     await runner.send("\x10load();\n", "load()");
     if (!runner.dry) await new Promise((r) => setTimeout(r, 300));

@@ -137,6 +137,10 @@ describe("deploy --dry-run", () => {
       assert.match(log, /^load\(\);$/m);
       assert.ok(existsSync(join(dir, "storage", "token.redacted")));
       assert.equal(log.includes("dry-secret-token-42") || log.includes(Buffer.from("dry-secret-token-42").toString("base64")), false);
+      // It says what it would do, never what it did not: no device read, nothing verified.
+      const said = r.stdout + r.stderr;
+      assert.match(said, /device: none \(dry run/);
+      assert.doesNotMatch(said, /device: Espruino|verified:/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
