@@ -25,8 +25,9 @@ export interface LineApi {
   lowMemory(): boolean;
   pushDevice(): PushDevice;
   fetchBudget(): SocketBudget;
-  /** services/auth.ts's check (its token is resident state: a lazy module must not import it). */
+  /** services/auth.ts's check and whether a token is set. */
   tokenMatches(given: string): boolean;
+  tokenRequired(): boolean;
   udp: Datagrams;
 }
 
@@ -37,13 +38,16 @@ const HELP =
   "# STREAM [ms 50..60000] | STOP\r\n" +
   "# UDP <ipv4> <port> [ms] | UDP OFF\r\n" +
   "# FETCH http://host[:port]/path\r\n" +
-  "# AUTH <token>\r\n" +
-  "OK";
+  "# AUTH <token>\r\n";
 
 /** Runs HELP, AUTH, UDP or FETCH (`w[0]`, upper case or not) for client `c`. */
 export function run(c: LineClient, w: string[], st: LineMoreState, api: LineApi): void {
   const k = w[0].toUpperCase();
-  if (k === "HELP") return api.send(c, w.length > 1 ? "ERR EARG HELP takes no argument" : HELP);
+  if (k === "HELP") {
+    if (w.length > 1) return api.send(c, "ERR EARG HELP takes no argument");
+    // Whether this device is open or protected: AUTH answers OK either way.
+    return api.send(c, HELP + (api.tokenRequired() ? "# control token: set; LED, UDP and FETCH need AUTH first\r\nOK" : "# control token: none; LED, UDP and FETCH are open to every client\r\nOK"));
+  }
   if (k === "AUTH") {
     if (w.length !== 2) return api.send(c, "ERR EARG AUTH <token>");
     c.authed_ = api.tokenMatches(w[1]);

@@ -105,7 +105,7 @@ function lineRun(c: LineClient, err: string | null, line: string): void {
   try {
     if (run !== undefined) run(c, w);
     // The rarely used commands are a lazy module, loaded for the line and dropped after it.
-    else loadMore().run(c, w, rareState, { send: lineSend, authed: lineAuthed, log: lineLog, lowMemory: lowMemory, pushDevice: pushDevice, fetchBudget: fetchBudget, tokenMatches: tokenMatches, udp: dev.udp_ });
+    else loadMore().run(c, w, rareState, { send: lineSend, authed: lineAuthed, log: lineLog, lowMemory: lowMemory, pushDevice: pushDevice, fetchBudget: fetchBudget, tokenMatches: tokenMatches, tokenRequired: tokenRequired, udp: dev.udp_ });
   } catch (e) {
     print("line: " + k + " failed: " + e);
     lineSend(c, "ERR EBUSY internal error");

@@ -49,6 +49,15 @@ test("greets with the device name and version", () => {
   assert.deepEqual(connect().lines(), [`# ${board.deviceName} ${TEST_VERSION} ready`]);
 });
 
+test("HELP says whether a control token is set: AUTH answers OK either way", () => {
+  assert.ok(ask(connect(), "HELP\n").includes("# control token: none; LED, UDP and FETCH are open to every client"));
+  auth.useToken("s3cret-token");
+  const r = ask(connect(), "HELP\n");
+  assert.ok(r.includes("# control token: set; LED, UDP and FETCH need AUTH first"), r.join("|"));
+  assert.ok(!r.join("\n").includes("s3cret"));
+  assert.equal(r[r.length - 1], "OK");
+});
+
 test("HELP answers # lines then OK", () => {
   const r = ask(connect(), "HELP\n");
   assert.ok(r.length > 2);
