@@ -1,7 +1,7 @@
 /*
  * ESLint (flat config, typescript-eslint without type information).
  *
- * firmware/ and lib/ run on Espruino: the constructs and built-ins it lacks (../shared/ESPRUINO.md)
+ * firmware/ and lib/ run on Espruino: the constructs and built-ins it lacks (docs/ESPRUINO-GATE.md)
  * are banned here, so a mistake points at the TypeScript line; the Espruino gate
  * (scripts/check-bundle, docs/ESPRUINO-GATE.md) checks the built bundle as the last word, and
  * shares its RegExp reader with the `espruino/regexp` rule below; `espruino/loop-closure` reports

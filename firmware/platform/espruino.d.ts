@@ -1,5 +1,5 @@
 /*
- * Narrow declarations of just the Espruino API the firmware uses (../shared/ESPRUINO.md).
+ * Narrow declarations of just the Espruino API the firmware uses (what Espruino 2v29 provides: docs/ESPRUINO-GATE.md, docs/MEMORY.md).
  * Only firmware/tsconfig.json sees this file: lib/ and host code cannot reach Espruino globals,
  * and firmware code cannot reach Node or DOM types. Add a declaration only when the firmware
  * needs it, with the behaviour Espruino really has (write() returns false, no destroy(), ...).

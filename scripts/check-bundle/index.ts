@@ -1,6 +1,6 @@
 /*
  * The Espruino gate: checks one JavaScript bundle against what Espruino 2v29 really runs
- * (../shared/ESPRUINO.md) and the board's byte budget. Every rule is in ./rules.ts (id, what,
+ * (docs/ESPRUINO-GATE.md) and the board's byte budget. Every rule is in ./rules.ts (id, what,
  * why, example) and listed in docs/ESPRUINO-GATE.md; each problem reads
  * `file:line:col: <rule-id>: <construct> — <reason>`.
  *

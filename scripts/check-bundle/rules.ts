@@ -1,6 +1,6 @@
 /*
  * The Espruino gate's rules, as a table: id, what it rejects, why (what Espruino really does,
- * from ../shared/ESPRUINO.md), and a one-line example that fails it. docs/ESPRUINO-GATE.md is
+ * from what Espruino 2v29 does: docs/ESPRUINO-GATE.md), and a one-line example that fails it. docs/ESPRUINO-GATE.md is
  * rendered from this table (scripts/check-bundle/docs.ts), and a test runs every example
  * through the gate, so the table, the docs and the checks cannot drift apart.
  */
