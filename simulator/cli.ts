@@ -7,6 +7,7 @@
  *   --board <name>        board config (default sim)
  *   --bundle <file>       bundle to boot when Storage holds no program (default dist/<board>.js)
  *   --state <dir>         state folder (default .sim-state)
+ *   --fresh               erase the state folder's Storage first: run the bundle, not a deployed program
  *   --port-offset <n>     host port = device port + n
  *   --ephemeral           free host ports
  *   --control <port>      HTTP fault control: POST /fault {"wifi":"drop"|"up","lowMemory":true,...}
@@ -14,14 +15,16 @@
  *   --wifi-drop-after <s> drop Wi-Fi after s seconds (--wifi-down-for <s>, default 10; 0 = for good)
  *   --low-memory --slow-drain --split-random   faults from the start
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildWeb } from "../scripts/build-web.ts";
 import { BoardConfigError } from "../board-configs/index.ts";
 import { ensureBundle, REPO_ROOT, startSimulator, type SimulatorOptions } from "./index.ts";
 
-function parse(argv: string[]): SimulatorOptions & { boardName: string } {
-  const o: SimulatorOptions & { boardName: string } = { boardName: "sim", faults: {} };
+type CliOptions = SimulatorOptions & { boardName: string; fresh?: boolean };
+
+function parse(argv: string[]): CliOptions {
+  const o: CliOptions = { boardName: "sim", faults: {} };
   const num = (i: number, flag: string): number => {
     const v = Number(argv[i]);
     if (argv[i] === undefined || !Number.isFinite(v)) throw new Error(`${flag} needs a number`);
@@ -32,6 +35,7 @@ function parse(argv: string[]): SimulatorOptions & { boardName: string } {
     if (a === "--board") o.boardName = argv[++i];
     else if (a === "--bundle") o.bundle = argv[++i];
     else if (a === "--state") o.stateDir = argv[++i];
+    else if (a === "--fresh") o.fresh = true;
     else if (a === "--port-offset") o.portOffset = num(++i, a);
     else if (a === "--ephemeral") o.ports = "ephemeral";
     else if (a === "--control") o.controlPort = num(++i, a);
@@ -42,7 +46,7 @@ function parse(argv: string[]): SimulatorOptions & { boardName: string } {
     else if (a === "--slow-drain") o.faults!.slowDrain = true;
     else if (a === "--split-random") o.faults!.splitRandom = true;
     else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: npm start -- [--board sim] [--bundle f] [--state dir] [--port-offset n|--ephemeral] [--control port] [--seed n] [--wifi-drop-after s] [--wifi-down-for s] [--low-memory] [--slow-drain] [--split-random]\n");
+      process.stdout.write("usage: npm start -- [--board sim] [--bundle f] [--state dir] [--fresh] [--port-offset n|--ephemeral] [--control port] [--seed n] [--wifi-drop-after s] [--wifi-down-for s] [--low-memory] [--slow-drain] [--split-random]\n");
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -61,8 +65,22 @@ function prefixer(prefix: string): (text: string) => void {
   };
 }
 
+/** The Storage file (simulator/storage.ts keeps each as <hex of its name>.bin) of a program a deploy left, or null. */
+function deployedProgram(stateDir: string): string | null {
+  for (const name of [".bootrst", ".bootcde"]) if (existsSync(join(stateDir, "storage", Buffer.from(name, "latin1").toString("hex") + ".bin"))) return name;
+  return null;
+}
+
 async function main(): Promise<void> {
-  const o = parse(process.argv.slice(2));
+  const { fresh, ...o } = parse(process.argv.slice(2));
+  const stateDir = o.stateDir ?? join(REPO_ROOT, ".sim-state");
+  if (fresh) {
+    // The state's Storage (what a deploy or the console saved), not the folder the user named.
+    rmSync(join(stateDir, "storage"), { recursive: true, force: true });
+    rmSync(join(stateDir, "storage-trash.json"), { force: true });
+    process.stdout.write(`sim: --fresh: erased the Storage in ${stateDir}\n`);
+  }
+  const deployed = deployedProgram(stateDir);
   if (o.bundle === undefined) {
     const b = ensureBundle(o.boardName);
     if (b.built) process.stdout.write(`sim: built ${b.file}\n`);
@@ -74,14 +92,16 @@ async function main(): Promise<void> {
     ...o,
     storageManifests: existsSync(webManifest) ? [webManifest] : [],
     board: o.boardName,
-    stateDir: o.stateDir ?? join(REPO_ROOT, ".sim-state"),
+    stateDir,
     onConsole: prefixer("device| "),
     onLog: (l) => process.stdout.write(`sim: ${l}\n`),
   });
   const p = sim.ports;
   process.stdout.write(
     [
-      `sim: ${sim.board.name} (${sim.board.espruino.build} ${sim.board.espruino.version}) running ${sim.bundle}`,
+      deployed === null
+        ? `sim: ${sim.board.name} (${sim.board.espruino.build} ${sim.board.espruino.version}) running ${sim.bundle}`
+        : `sim: ${sim.board.name} (${sim.board.espruino.build} ${sim.board.espruino.version}) running the program deployed to its Storage (${deployed}), not ${sim.bundle}: \`npm start -- --fresh\` runs the bundle`,
       `sim: state (Storage) in ${sim.stateDir}`,
       `sim:   web            http://127.0.0.1:${p.http}/`,
       `sim:   echo           tcp+udp 127.0.0.1:${p.echo}`,
