@@ -29,8 +29,10 @@ export function setup(c: WebConn, wifi: WifiState, web: SetupAnswers): void {
   if (wifi !== "ap" && !web.authed(c, f["token"] || "")) return;
   const ssid = f["ssid"] || "";
   const password = f["password"] || "";
-  if (ssid.length < 1 || ssid.length > 32 || (password.length > 0 && password.length < 8) || password.length > 64) {
-    return web.send(c, 400, "text/html; charset=utf-8", errorBody(400, false) + "<p>The network name needs 1 to 32 bytes, the password none or 8 to 63.", "");
+  // WPA2: a passphrase of 8 to 63 characters, or the key itself as 64 hex digits.
+  const passwordOk = password.length === 0 || (password.length >= 8 && password.length <= 63) || (password.length === 64 && !/[^0-9a-fA-F]/.test(password));
+  if (ssid.length < 1 || ssid.length > 32 || !passwordOk) {
+    return web.send(c, 400, "text/html; charset=utf-8", errorBody(400, false) + "<p>The network name needs 1 to 32 bytes; the password none, 8 to 63 characters, or 64 hex digits.", "");
   }
   consoleLog("http: setup saves network " + ssid);
   c.joinSsid_ = ssid;

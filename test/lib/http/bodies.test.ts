@@ -8,10 +8,12 @@ test("LED bodies: on, off, toggle and the JSON forms", () => {
   assert.equal(parseLedBody("Toggle"), LED_TOGGLE);
   assert.equal(parseLedBody('{"led":1}'), LED_ON);
   assert.equal(parseLedBody('{ "led" : 0 }'), LED_OFF);
+  assert.equal(parseLedBody('{"led":true}'), LED_ON);
+  assert.equal(parseLedBody('{"led":false}'), LED_OFF);
 });
 
 test("other LED bodies are bad", () => {
-  for (const b of ["", "1", "onn", '{"led":2}', '{"led":"1"}', "on off", '{"x":1}']) assert.equal(parseLedBody(b), -1, b);
+  for (const b of ["", "1", "onn", '{"led":2}', '{"led":"1"}', "on off", '{"x":1}', "true", "false"]) assert.equal(parseLedBody(b), -1, b);
 });
 
 test("a form gives the asked fields, decoded", () => {

@@ -686,11 +686,13 @@ test("POST /setup with a bad network name or password is 400 and saves nothing",
   assert.ok(!logs.join("\n").includes("short"));
 });
 
-test("POST /setup takes a 32-byte name and a 64-byte password, or none", () => {
+test("POST /setup takes a 32-byte name and a password of 8 to 63 characters, 64 hex digits, or none", () => {
   device.dev.wifi_ = "ap";
-  assert.equal(request(post("/setup", "ssid=" + "n".repeat(32) + "&password=" + "p".repeat(64))).status, 200);
+  assert.equal(request(post("/setup", "ssid=" + "n".repeat(32) + "&password=" + "p".repeat(63))).status, 200);
+  assert.equal(request(post("/setup", "ssid=hex&password=" + "0123456789abcdef".repeat(4))).status, 200);
   assert.equal(request(post("/setup", "ssid=open")).status, 200);
-  assert.equal(wifi.connects.length, 2);
+  assert.equal(request(post("/setup", "ssid=long&password=" + "p".repeat(64))).status, 400, "64 characters that are not hex digits");
+  assert.equal(wifi.connects.length, 3);
 });
 
 test("GET /setup serves the form page", () => {
