@@ -6,10 +6,12 @@
 import { DEPLOY_USAGE, parseDeployArgs } from "./deploy/args.ts";
 import { DeployError } from "./deploy/errors.ts";
 import { runDeploy } from "./deploy/run-deploy.ts";
+import { loadDotEnv } from "./deploy/secrets.ts";
 
 async function main(): Promise<number> {
   const out = (line: string) => process.stdout.write(line + "\n");
   try {
+    loadDotEnv();
     const args = parseDeployArgs(process.argv.slice(2));
     if (args.help) {
       out(DEPLOY_USAGE);

@@ -13,7 +13,7 @@ import { WIFI_RESULT_EXPR, WIFI_SAVE_EXPR, wifiConnectExpr } from "./deploy/devi
 import { DeployError } from "./deploy/errors.ts";
 import { delay, installQuietConsole, openLink } from "./deploy/espruino-link.ts";
 import { checkPort } from "./deploy/run-deploy.ts";
-import { createRedactor, ENV_CONSOLE_PASSWORD, ENV_WIFI_PASSWORD, promptHidden, secretFromEnv } from "./deploy/secrets.ts";
+import { createRedactor, ENV_CONSOLE_PASSWORD, ENV_WIFI_PASSWORD, loadDotEnv, promptHidden, secretFromEnv } from "./deploy/secrets.ts";
 
 interface WifiState {
   r: string | null;
@@ -30,6 +30,7 @@ function explain(state: string): string {
 }
 
 async function provision(argv: string[], out: (l: string) => void): Promise<void> {
+  loadDotEnv();
   const args = parseProvisionArgs(argv);
   if (args.help) {
     out(PROVISION_USAGE);

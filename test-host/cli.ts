@@ -5,6 +5,7 @@
  * harness could not run (bad arguments, a target that cannot be started or reached).
  */
 import { resolve } from "node:path";
+import { loadDotEnv } from "../scripts/deploy/secrets.ts";
 import { type HarnessArgs, parseArgs, USAGE } from "./args.ts";
 import { runCheck } from "./commands/check.ts";
 import { runCollect } from "./commands/collect.ts";
@@ -64,6 +65,7 @@ export async function runCommand(args: HarnessArgs, target: Target): Promise<Run
 export async function main(argv: string[]): Promise<number> {
   let args: HarnessArgs;
   try {
+    loadDotEnv();
     args = parseArgs(argv, process.env);
   } catch (e) {
     process.stderr.write(`harness: ${messageOf(e)}\n\n${USAGE}`);

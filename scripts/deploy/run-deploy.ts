@@ -190,7 +190,7 @@ export async function runDeploy(args: DeployArgs, io: Io): Promise<void> {
     throw new DeployError("E2BIG", `the Storage files need ${kb(need)}, more than the ${kb(board.storageBytes)} of Storage board ${board.name} has`);
   }
   out(`console policy: ${board.console}${board.console === "off" ? " (telnet console turned off at every boot)" : board.console === "lock" ? " (console locked with ESPFW_CONSOLE_PASSWORD at every boot)" : " (open: anyone on the network can use the REPL on port " + board.ports.console + ")"}`);
-  out(`control token: ${secrets.token !== undefined ? "from " + (secretFromEnv(ENV_TOKEN, io.env) ? ENV_TOKEN : "the prompt") : args.clearToken ? "erased" : "none given (an existing one on the device is kept)"}`);
+  out(`control token: ${secrets.token !== undefined ? "from " + (secretFromEnv(ENV_TOKEN, io.env) ? ENV_TOKEN : "the prompt") : args.clearToken ? "erased" : "none given: LED, UDP, FETCH and POST /api/led are open to anyone who can reach the device (a token already on it is kept; set ESPFW_TOKEN in the environment or .env)"}`);
 
   let runner: Runner;
   if (args.dryRun) {

@@ -12,7 +12,33 @@
  * tools put on the wire); a secret shorter than 4 characters is still hidden but the tools warn
  * that it is weak.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { DeployError } from "./errors.ts";
+
+/** The `.env` file at the repository's root, which .env.example says to fill (git ignores it). */
+export const DOT_ENV = fileURLToPath(new URL("../../.env", import.meta.url));
+
+/**
+ * Reads `file` (KEY=value lines; `#` comments, blank lines and `export ` allowed; a value may be
+ * quoted) into `env`, where a variable already set keeps its value. Gives the names it set.
+ */
+export function loadDotEnv(file: string = DOT_ENV, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!existsSync(file)) return [];
+  const set: string[] = [];
+  for (const raw of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const line = raw.trim().replace(/^export\s+/, "");
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (m === null || line.startsWith("#")) continue;
+    let v = m[2];
+    if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) v = v.slice(1, -1);
+    if (env[m[1]] === undefined || env[m[1]] === "") {
+      env[m[1]] = v;
+      set.push(m[1]);
+    }
+  }
+  return set;
+}
 
 export const ENV_TOKEN = "ESPFW_TOKEN";
 export const ENV_CONSOLE_PASSWORD = "ESPFW_CONSOLE_PASSWORD";
