@@ -75,7 +75,8 @@ const isPinOrNull = (v: unknown): boolean => v === null || (typeof v === "string
 const RULES: FieldRule[] = [
   { path: "name", check: (v) => typeof v === "string" && /^[a-z0-9-]+$/.test(v), want: "a lower-case name" },
   { path: "description", check: isString, want: "a non-empty string" },
-  { path: "deviceName", check: (v) => typeof v === "string" && /^[A-Za-z0-9_.-]{1,24}$/.test(v), want: "1..24 characters, no spaces" },
+  // The device's host name too (DHCP and mDNS `<name>.local`): letters, digits and inner hyphens only.
+  { path: "deviceName", check: (v) => typeof v === "string" && /^[A-Za-z0-9]([A-Za-z0-9-]{0,22}[A-Za-z0-9])?$/.test(v), want: "1..24 letters, digits and inner hyphens (it is the device's host name)" },
   { path: "espruino.build", check: isString, want: "an Espruino build name" },
   { path: "espruino.version", check: (v) => typeof v === "string" && /^[0-9]+v[0-9]+$/.test(v), want: "a version such as 2v29" },
   { path: "wifi", check: (v) => typeof v === "boolean", want: "true or false" },

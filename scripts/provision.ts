@@ -9,7 +9,7 @@
  * Exit codes: 0 connected and saved, 1 failed, 2 bad usage.
  */
 import { parseProvisionArgs, PROVISION_USAGE } from "./deploy/args.ts";
-import { WIFI_RESULT_EXPR, WIFI_SAVE_EXPR, wifiConnectExpr } from "./deploy/device-commands.ts";
+import { HOSTNAME_EXPR, WIFI_RESULT_EXPR, WIFI_SAVE_EXPR, wifiConnectExpr } from "./deploy/device-commands.ts";
 import { DeployError } from "./deploy/errors.ts";
 import { delay, installQuietConsole, openLink } from "./deploy/espruino-link.ts";
 import { checkPort } from "./deploy/run-deploy.ts";
@@ -72,6 +72,8 @@ async function provision(argv: string[], out: (l: string) => void): Promise<void
     if (saved !== true) throw new DeployError("EDEVICE", "Wifi.save did not write .wificfg to Storage");
     say(`saved: the device rejoins "${args.ssid}" at every boot (Storage .wificfg)`);
     say(`address: ${state.ip}`);
+    const host = (await link.evaluate(HOSTNAME_EXPR, { what: "reading the host name" })) as string;
+    if (host) say(`name: ${host} (the firmware announces http://${host}.local/ over mDNS; the harness and deploy take ${host}.local as an address)`);
     say(`next: telnet ${state.ip} 4444, or open http://${state.ip}/ (ports of the board config)`);
   } finally {
     await link.close();

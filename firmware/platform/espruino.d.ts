@@ -82,6 +82,9 @@ interface EspWifi {
   getDetails(cb?: (details: { rssi?: number; ssid?: string }) => void): { rssi?: number; ssid?: string; status?: string };
   save(what?: "clear"): void;
   restore(): void;
+  /** ESP8266: the DHCP host name, also announced over mDNS as `<name>.local`. */
+  setHostname(name: string, cb?: () => void): void;
+  getHostname(cb?: (name: string) => void): string;
   on(event: "connected", cb: (details: { ip: string; mask: string; gw: string }) => void): void;
   on(event: "disconnected", cb: (details: { ssid: string; mac: string; reason: string }) => void): void;
   on(event: string, cb: (details: unknown) => void): void;

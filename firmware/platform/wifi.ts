@@ -23,6 +23,12 @@ export function startWifi(r: WifiHolder, apName: string): void {
     return;
   }
   const log = print;
+  // The device's name on the network: DHCP, and mDNS (`http://<name>.local/`) on the ESP8266.
+  try {
+    w.setHostname(apName);
+  } catch (e) {
+    log("wifi: no host name: " + e);
+  }
   r.wifi_ = "connecting";
   let apOn = false;
   let backoff = BACKOFF_MIN_MS;

@@ -103,4 +103,7 @@ export const WIFI_RESULT_EXPR =
   '(function(){var w=require("Wifi"),s=w.getStatus(),i=w.getIP();' +
   'return {r:global.__espfwWifi===undefined?null:global.__espfwWifi,station:s.station,ip:i&&i.ip};})()';
 
+/** Wi-Fi: the host name the device has (the firmware sets its device name at boot, and mDNS announces it as <name>.local). */
+export const HOSTNAME_EXPR = '(function(){try{return require("Wifi").getHostname()||"";}catch(e){return "";}})()';
+
 export const WIFI_SAVE_EXPR = '(function(){require("Wifi").save();delete global.__espfwWifi;return require("Storage").list().indexOf(".wificfg")>=0;})()';

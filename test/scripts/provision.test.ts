@@ -36,6 +36,8 @@ describe("provision", () => {
     const r = await runTool("provision", ["--port", rig.consoleAddr, "--ssid", NET.ssid, "--fast"], { ESPFW_WIFI_PASSWORD: NET.password });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^address: 127\.0\.0\.1$/m);
+    const host = rig.sim.evaluate('require("Wifi").getHostname()') as string;
+    assert.ok(r.stdout.includes(`name: ${host} (the firmware announces http://${host}.local/`), r.stdout);
     const names = rig.sim.evaluate('require("Storage").list()') as string[];
     assert.ok(names.indexOf(".wificfg") >= 0, names.join(","));
   });

@@ -5,8 +5,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ensureBundle } from "../../simulator/index.ts";
-import { client, simWith, udpAsk, until } from "./helpers.ts";
+import { client, devJSON, simWith, udpAsk, until } from "./helpers.ts";
 import { readFileSync } from "node:fs";
+
+test("dist/sim.js names the device on the network after its board config (DHCP and mDNS: <name>.local)", async () => {
+  const { file } = ensureBundle("sim");
+  const sim = await simWith(readFileSync(file, "utf8"));
+  try {
+    await until(() => devJSON(sim, 'require("Wifi").getHostname()') === sim.board.deviceName, 3000, "the host name");
+  } finally {
+    await sim.dispose();
+  }
+});
 
 test("dist/sim.js boots in the simulator and echoes TCP and UDP on the echo port", async () => {
   const { file } = ensureBundle("sim");

@@ -16,6 +16,13 @@ test("an address target takes its ports from the board config (nodemcu by defaul
   assert.equal(d.board.name, "d1-mini");
 });
 
+test("a device's mDNS name (<deviceName>.local, which provision prints) is a target", async () => {
+  const name = loadBoard("nodemcu").deviceName + ".local";
+  const t = await openTarget(name);
+  assert.equal(t.host, name);
+  assert.deepEqual(t.endpoint("http"), { host: name, port: 80, service: "http" });
+});
+
 test("an unknown board is refused with the list of known boards", async () => {
   await assert.rejects(openTarget("192.168.1.50", { board: "esp32" }), /unknown board "esp32"; known boards: .*nodemcu/);
 });
