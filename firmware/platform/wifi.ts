@@ -81,7 +81,18 @@ export function startWifi(r: WifiHolder, apName: string): void {
       backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
     }
   });
-  if (!saved) {
+  // After load() (a deploy ends with it) or reset() the SDK keeps the station connected and
+  // sends no new `connected` event: a station already connected is up now.
+  let station = "";
+  try {
+    station = w.getStatus().station;
+  } catch (e) {
+    // No status: go on as at power-on.
+  }
+  if (station === "connected") {
+    r.wifi_ = "up";
+    log("wifi: up");
+  } else if (!saved) {
     log("wifi: no saved network");
     openAp();
   } else {

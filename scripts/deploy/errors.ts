@@ -16,6 +16,7 @@ export type DeployErrorCode =
   | "EVERIFY" // a file read back from Storage differs from what was sent
   | "ENOSECRET" // a secret is needed and there is no way to get it
   | "EWIFI" // Wi-Fi connection failed
+  | "EWIFISTATE" // the deployed firmware reports a Wi-Fi state it cannot be in
   | "ECHECK" // the harness check failed
   | "ECANCELED"
   | "ENOTOOL"; // an external tool (esptool) is missing

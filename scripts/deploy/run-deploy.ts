@@ -37,7 +37,7 @@ import {
   secretFromEnv,
 } from "./secrets.ts";
 import { type BootStage, checkNames, storageFootprint, type StorageFile, uploadBootCode, uploadFile } from "./storage-upload.ts";
-import { type ServicePorts, waitForDevice } from "./wait-device.ts";
+import { impossibleWifiState, type ServicePorts, waitForDevice } from "./wait-device.ts";
 import { DEFAULT_MANIFEST, loadWebAssets } from "./web-assets.ts";
 
 export interface Io {
@@ -308,7 +308,9 @@ export async function runDeploy(args: DeployArgs, io: Io): Promise<void> {
   const ports = servicePorts(board, args);
   out(`wait: for ${host} to answer (echo ${ports.echo}, line ${ports.line}, http ${ports.http})`);
   const answer = await waitForDevice(host, ports, args.timeoutS * 1000);
-  out(`up: echo answered after ${(answer.echoMs / 1000).toFixed(1)} s; line protocol: ${answer.greeting ?? "no greeting"}; GET /api/status: ${answer.httpStatus ?? "no answer"}`);
+  out(`up: echo answered after ${(answer.echoMs / 1000).toFixed(1)} s; line protocol: ${answer.greeting ?? "no greeting"}; GET /api/status: ${answer.httpStatus ?? "no answer"}${answer.wifi !== null ? ", wifi=" + answer.wifi : ""}`);
+  const wrong = board.wifi ? impossibleWifiState(answer.wifi, host) : null;
+  if (wrong !== null) throw new DeployError("EWIFISTATE", wrong);
 
   if (!args.check) return;
   const hasPortOverride = Object.keys(args.ports).length > 0;

@@ -1,7 +1,7 @@
 /*
  * Waits until a freshly deployed device answers on its service ports: the echo port must echo,
- * and the line protocol's greeting (`# <name> <version> ready`) and GET /api/status are reported
- * when those services answer. Polls twice a second until the timeout.
+ * and the line protocol's greeting (`# <name> <version> ready`) and GET /api/status (its status
+ * and the Wi-Fi state it reports) are reported when those services answer. Polls twice a second until the timeout.
  */
 import net from "node:net";
 import http from "node:http";
@@ -17,6 +17,8 @@ export interface DeviceAnswer {
   echoMs: number;
   greeting: string | null;
   httpStatus: number | null;
+  /** `wifi` of GET /api/status, or null. */
+  wifi: string | null;
 }
 
 function tryEcho(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -61,16 +63,38 @@ export function readGreeting(host: string, port: number, timeoutMs: number): Pro
   });
 }
 
-function httpStatus(host: string, port: number, timeoutMs: number): Promise<number | null> {
+function apiStatus(host: string, port: number, timeoutMs: number): Promise<{ status: number | null; wifi: string | null }> {
   return new Promise((resolve) => {
     const req = http.get({ host, port, path: "/api/status", timeout: timeoutMs, agent: false }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? null));
-      res.on("error", () => resolve(res.statusCode ?? null));
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d.length + body.length > 4096 ? "" : d));
+      const done = (): void => {
+        let wifi: string | null = null;
+        try {
+          const j = JSON.parse(body) as { wifi?: unknown };
+          if (typeof j.wifi === "string") wifi = j.wifi;
+        } catch {
+          // Not JSON: no state to report.
+        }
+        resolve({ status: res.statusCode ?? null, wifi });
+      };
+      res.on("end", done);
+      res.on("error", done);
     });
     req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(null));
+    req.on("error", () => resolve({ status: null, wifi: null }));
   });
+}
+
+/**
+ * Whether a device that answered over the network can be in Wi-Fi state `wifi` (from its
+ * /api/status): it is on the network (`up`) or its own access point (`ap`), never still
+ * `connecting` or `down`. Null when the state is possible (or unknown), else what is wrong.
+ */
+export function impossibleWifiState(wifi: string | null, host: string): string | null {
+  if (wifi === null || wifi === "up" || wifi === "ap") return null;
+  return `the device answers on ${host} but reports wifi=${wifi}: the firmware's Wi-Fi state is wrong`;
 }
 
 export async function waitForDevice(host: string, ports: ServicePorts, timeoutMs: number): Promise<DeviceAnswer> {
@@ -79,8 +103,8 @@ export async function waitForDevice(host: string, ports: ServicePorts, timeoutMs
     if (await tryEcho(host, ports.echo, 2000)) {
       const echoMs = Date.now() - start;
       const greeting = await readGreeting(host, ports.line, 2000);
-      const status = await httpStatus(host, ports.http, 3000);
-      return { echoMs, greeting, httpStatus: status };
+      const api = await apiStatus(host, ports.http, 3000);
+      return { echoMs, greeting, httpStatus: api.status, wifi: api.wifi };
     }
     if (Date.now() - start > timeoutMs) {
       throw new DeployError(

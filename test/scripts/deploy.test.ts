@@ -35,7 +35,7 @@ describe("deploy to the simulator's console", () => {
 
   test("deploy exits 0 and reports each step", () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    for (const step of ["device: Espruino 2v29 on SIMULATOR", "reset:", "the boot code", "verified:", "restart: load()", "up: echo answered"]) {
+    for (const step of ["device: Espruino 2v29 on SIMULATOR", "reset:", "the boot code", "verified:", "restart: load()", "up: echo answered", ", wifi="]) {
       assert.ok(run.stdout.includes(step), `missing progress line "${step}" in:\n${run.stdout}`);
     }
   });

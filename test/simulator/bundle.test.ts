@@ -34,3 +34,29 @@ test("dist/sim.js boots in the simulator and echoes TCP and UDP on the echo port
     await sim.dispose();
   }
 });
+
+test("after load() (as a deploy ends), a board already on its network says wifi=up at once, as the SDK keeps the station connected", async () => {
+  const { file } = ensureBundle("sim");
+  const sim = await simWith(readFileSync(file, "utf8"));
+  const status = async (): Promise<string> => {
+    const c = await client(sim.ports.line);
+    try {
+      await until(() => c.data().includes("ready"), 3000, "the greeting");
+      c.sock.write("STATUS\n");
+      await until(() => /wifi=\w+/.test(c.data()), 3000, "STATUS");
+      return /wifi=(\w+)/.exec(c.data())![1];
+    } finally {
+      c.sock.destroy();
+    }
+  };
+  try {
+    await until(() => devJSON(sim, 'require("Wifi").getStatus().station') === "connected", 3000, "the station");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await status(), "up");
+    sim.evaluate("load()");
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await status(), "up");
+  } finally {
+    await sim.dispose();
+  }
+});
