@@ -62,7 +62,18 @@ function parseArgs(argv: string[]): { boards: string[] } {
   return { boards: knownBoards() };
 }
 
+const BUILD_USAGE = `usage: npm run build [-- --board <name>]
+
+Builds dist/<board>.js for every board config (or the one named), the web pages into dist/web/,
+runs the Espruino gate on each bundle and prints the sizes.
+
+Exit codes: 0 built, 1 a bundle fails the gate or its budget, 2 bad usage.`;
+
 async function main(): Promise<number> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(BUILD_USAGE + "\n");
+    return 0;
+  }
   let boards: string[];
   try {
     boards = parseArgs(process.argv.slice(2)).boards;

@@ -4,7 +4,7 @@
  * docs/DEPLOY.md. Exit codes: 0 deployed (and checked), 1 failed, 2 bad usage.
  */
 import { DEPLOY_USAGE, parseDeployArgs } from "./deploy/args.ts";
-import { DeployError } from "./deploy/errors.ts";
+import { DeployError, exitCodeFor } from "./deploy/errors.ts";
 import { runDeploy } from "./deploy/run-deploy.ts";
 import { loadDotEnv } from "./deploy/secrets.ts";
 
@@ -23,8 +23,8 @@ async function main(): Promise<number> {
   } catch (e) {
     if (e instanceof DeployError) {
       process.stderr.write(`deploy: error ${e.code}: ${e.message}\n`);
-      if (e.code === "EUSAGE") process.stderr.write("\n" + DEPLOY_USAGE);
-      return e.code === "EUSAGE" ? 2 : 1;
+      if (exitCodeFor(e.code) === 2) process.stderr.write("\n" + DEPLOY_USAGE);
+      return exitCodeFor(e.code);
     }
     process.stderr.write(`deploy: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;

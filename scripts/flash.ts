@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import { BoardConfigError, knownBoards, loadBoard } from "../board-configs/index.ts";
 import type { BoardConfig } from "../board-configs/schema.ts";
-import { DeployError } from "./deploy/errors.ts";
+import { DeployError, exitCodeFor } from "./deploy/errors.ts";
 
 export interface FlashImage {
   /** The file name Espruino publishes for this build and version. */
@@ -57,6 +57,7 @@ function findEsptool(): string[] | null {
 }
 
 interface FlashArgs {
+  help?: boolean;
   board?: string;
   port?: string;
   firmware?: string;
@@ -74,7 +75,8 @@ export function parseFlashArgs(argv: readonly string[]): FlashArgs {
       if (v === undefined || v.startsWith("--")) throw new DeployError("EUSAGE", `${arg} needs a value`);
       return v;
     };
-    if (arg === "--board") a.board = value();
+    if (arg === "--help" || arg === "-h") a.help = true;
+    else if (arg === "--board") a.board = value();
     else if (arg === "--port" || arg === "-p") a.port = value();
     else if (arg === "--firmware") a.firmware = value();
     else if (arg === "--baud") a.baud = Number(value());
@@ -86,12 +88,26 @@ export function parseFlashArgs(argv: readonly string[]): FlashArgs {
   return a;
 }
 
-export const FLASH_USAGE = `usage: npm run flash -- --board <nodemcu|d1-mini> --port /dev/ttyUSB0 --firmware <file.bin> [--baud 460800] [--no-erase] [--print]`;
+export const FLASH_USAGE = `usage: npm run flash -- --board <nodemcu|d1-mini> --port /dev/ttyUSB0 --firmware <file.bin> [options]
+
+  --board <name>      board config (its Espruino build names the image to flash)
+  --port <p>          the board's USB serial port
+  --firmware <file>   Espruino's combined image for that build (from espruino.com/Download)
+  --baud <n>          115200 (default, safe) or 460800 (faster)
+  --no-erase          do not erase the flash first
+  --print             only print the esptool commands
+  --help              this text
+
+Exit codes: 0 flashed (or printed), 1 failed, 2 bad usage.`;
 
 function main(argv: string[]): number {
   const out = (l: string) => process.stdout.write(l + "\n");
   try {
     const a = parseFlashArgs(argv);
+    if (a.help) {
+      out(FLASH_USAGE);
+      return 0;
+    }
     if (!a.board) throw new DeployError("EUSAGE", `no --board given; known boards: ${knownBoards().join(", ")}`);
     let board: BoardConfig;
     try {
@@ -130,8 +146,8 @@ function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof DeployError) {
       process.stderr.write(`flash: error ${e.code}: ${e.message}\n`);
-      if (e.code === "EUSAGE") process.stderr.write(FLASH_USAGE + "\n");
-      return e.code === "EUSAGE" ? 2 : 1;
+      if (exitCodeFor(e.code) === 2) process.stderr.write(FLASH_USAGE + "\n");
+      return exitCodeFor(e.code);
     }
     throw e;
   }

@@ -10,7 +10,7 @@
  */
 import { parseProvisionArgs, PROVISION_USAGE } from "./deploy/args.ts";
 import { HOSTNAME_EXPR, WIFI_RESULT_EXPR, WIFI_SAVE_EXPR, wifiConnectExpr } from "./deploy/device-commands.ts";
-import { DeployError } from "./deploy/errors.ts";
+import { DeployError, exitCodeFor } from "./deploy/errors.ts";
 import { delay, installQuietConsole, openLink } from "./deploy/espruino-link.ts";
 import { checkPort } from "./deploy/run-deploy.ts";
 import { createRedactor, ENV_CONSOLE_PASSWORD, ENV_WIFI_PASSWORD, loadDotEnv, promptHidden, secretFromEnv } from "./deploy/secrets.ts";
@@ -85,8 +85,8 @@ provision(process.argv.slice(2), (l) => process.stdout.write(l + "\n")).then(
   (e: unknown) => {
     if (e instanceof DeployError) {
       process.stderr.write(`provision: error ${e.code}: ${e.message}\n`);
-      if (e.code === "EUSAGE") process.stderr.write("\n" + PROVISION_USAGE);
-      process.exit(e.code === "EUSAGE" ? 2 : 1);
+      if (exitCodeFor(e.code) === 2) process.stderr.write("\n" + PROVISION_USAGE);
+      process.exit(exitCodeFor(e.code));
     }
     process.stderr.write(`provision: unexpected error: ${(e as Error).message}\n`);
     process.exit(1);

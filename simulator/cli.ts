@@ -18,8 +18,27 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildWeb } from "../scripts/build-web.ts";
-import { BoardConfigError } from "../board-configs/index.ts";
+import { BoardConfigError, loadBoard } from "../board-configs/index.ts";
 import { ensureBundle, REPO_ROOT, startSimulator, type SimulatorOptions } from "./index.ts";
+
+const START_USAGE = `usage: npm start -- [options]
+
+Runs the firmware in the simulator and prints where to reach each service.
+
+  --board <name>          board config (default sim)
+  --bundle <file>         bundle to boot when Storage holds no program (default dist/<board>.js)
+  --state <dir>           state folder, kept between runs (default .sim-state)
+  --fresh                 erase the state's Storage first: run the bundle, not a deployed program
+  --port-offset <n>       host port = device port + n
+  --ephemeral             free host ports
+  --control <port>        HTTP fault control: POST /fault {"wifi":"drop"|"up","lowMemory":true,...}
+  --seed <n>              seed of random splits and the analog signal
+  --wifi-drop-after <s>   drop Wi-Fi after s seconds (--wifi-down-for <s>, default 10; 0 = for good)
+  --low-memory --slow-drain --split-random   faults from the start
+  --help                  this text
+
+Exit codes: 0 stopped with Ctrl-C, 1 failed, 2 bad usage.
+`;
 
 type CliOptions = SimulatorOptions & { boardName: string; fresh?: boolean };
 
@@ -46,7 +65,7 @@ function parse(argv: string[]): CliOptions {
     else if (a === "--slow-drain") o.faults!.slowDrain = true;
     else if (a === "--split-random") o.faults!.splitRandom = true;
     else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: npm start -- [--board sim] [--bundle f] [--state dir] [--fresh] [--port-offset n|--ephemeral] [--control port] [--seed n] [--wifi-drop-after s] [--wifi-down-for s] [--low-memory] [--slow-drain] [--split-random]\n");
+      process.stdout.write(START_USAGE);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -72,7 +91,15 @@ function deployedProgram(stateDir: string): string | null {
 }
 
 async function main(): Promise<void> {
-  const { fresh, ...o } = parse(process.argv.slice(2));
+  let parsed: CliOptions;
+  try {
+    parsed = parse(process.argv.slice(2));
+    loadBoard(parsed.boardName);
+  } catch (e) {
+    process.stderr.write(`sim: ${(e as Error).message}\n\n${START_USAGE}`);
+    process.exit(2);
+  }
+  const { fresh, ...o } = parsed;
   const stateDir = o.stateDir ?? join(REPO_ROOT, ".sim-state");
   if (fresh) {
     // The state's Storage (what a deploy or the console saved), not the folder the user named.
@@ -130,5 +157,6 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   process.stderr.write(`sim: ${e instanceof BoardConfigError ? e.message : (e as Error).stack ?? e}\n`);
-  process.exit(1);
+  // A board that does not exist is a bad command line, as in every command (README, "Exit codes").
+  process.exit(e instanceof BoardConfigError && e.code === "EUNKNOWNBOARD" ? 2 : 1);
 });

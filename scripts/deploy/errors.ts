@@ -21,6 +21,14 @@ export type DeployErrorCode =
   | "ECANCELED"
   | "ENOTOOL"; // an external tool (esptool) is missing
 
+/**
+ * The exit code every command of the project gives for an error (README, "Exit codes"): 2 for a
+ * bad command line (a missing or wrong option, a board that does not exist), 1 for the rest.
+ */
+export function exitCodeFor(code: DeployErrorCode): 1 | 2 {
+  return code === "EUSAGE" || code === "EUNKNOWNBOARD" ? 2 : 1;
+}
+
 export class DeployError extends Error {
   code: DeployErrorCode;
   constructor(code: DeployErrorCode, message: string) {

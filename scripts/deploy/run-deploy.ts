@@ -65,7 +65,10 @@ export function checkPort(port: string | undefined): void {
     throw new DeployError("ENOPORT", "no --port given: name the board's serial port (/dev/ttyUSB0, COM3) or its console over Wi-Fi (tcp://<ip>)");
   }
   if (parseTcpPort(port)) return;
-  if (/^COM[0-9]+$/i.test(port)) return;
+  if (/^COM[0-9]+$/i.test(port)) {
+    if (process.platform === "win32") return;
+    throw new DeployError("ENOPORT", `${port} is a Windows port name; here serial ports are /dev/tty* files (${serialPortsPresent().join(", ") || "none is present"})`);
+  }
   if (!existsSync(port)) {
     const present = serialPortsPresent();
     throw new DeployError(
@@ -77,7 +80,7 @@ export function checkPort(port: string | undefined): void {
 }
 
 function loadBoardOrFail(name: string | undefined): BoardConfig {
-  if (!name) throw new DeployError("EUNKNOWNBOARD", `no --board given; known boards: ${knownBoards().join(", ")}`);
+  if (!name) throw new DeployError("EUSAGE", `no --board given; known boards: ${knownBoards().join(", ")}`);
   try {
     return loadBoard(name);
   } catch (e) {
