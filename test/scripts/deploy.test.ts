@@ -85,7 +85,7 @@ describe("deploy to the simulator's console", () => {
 describe("deploy refuses", () => {
   test("an unknown board, naming the known ones", async () => {
     const r = await runTool("deploy", ["--board", "esp32", "--port", "/dev/null"]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2, "a board that does not exist is a bad command line");
     assert.match(r.stderr, /EUNKNOWNBOARD: unknown board "esp32"; known boards: d1-mini, linux, nodemcu, sim/);
   });
 
