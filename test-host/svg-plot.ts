@@ -1,7 +1,9 @@
 /*
  * A dependency-free SVG line chart for `collect --plot`: one panel per series, stacked, sharing
- * the x axis (seconds of device uptime), each with its own y range, ticks and labels. Points
- * that are not finite numbers are skipped. The output is a standalone file a browser opens.
+ * the x axis (seconds of device uptime), each with its own y range, ticks and labels. A y range
+ * has headroom and ends on ticks, so no line touches or leaves its frame; a series of whole
+ * numbers gets whole-number ticks; each panel names its unit. Points that are not finite
+ * numbers are skipped. The output is a standalone file a browser opens.
  */
 
 export interface PlotSeries {
@@ -9,8 +11,12 @@ export interface PlotSeries {
   /** Colour of the line (any SVG colour). */
   color?: string;
   points: Array<[number, number]>;
-  /** Fixed y range (default: the data's range, padded). */
+  /** Fixed y range (default: the data's range with headroom, its ends on ticks). */
   range?: [number, number];
+  /** The values are whole numbers: no tick between two of them. */
+  integer?: boolean;
+  /** What the values count, shown beside the name (e.g. "variables"). */
+  unit?: string;
 }
 
 export interface PlotOptions {
@@ -31,18 +37,25 @@ function fmt(n: number): string {
   return String(Number(n.toFixed(Math.abs(n) < 10 ? 2 : 1)));
 }
 
-/** Evenly spaced "nice" tick values covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) return [lo];
+/** A "nice" step (1, 2 or 5 times a power of ten) for about `count` steps over [lo, hi]; at least 1 for whole numbers. */
+function niceStep(lo: number, hi: number, count: number, integer: boolean): number {
   const raw = (hi - lo) / Math.max(1, count);
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  return integer ? Math.max(1, Math.round(step)) : step;
+}
+
+/** Evenly spaced "nice" tick values within [lo, hi] (whole numbers only when `integer`). */
+export function niceTicks(lo: number, hi: number, count: number, integer = false): number[] {
+  if (!(hi > lo)) return [lo];
+  const step = niceStep(lo, hi, count, integer);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
 }
 
-function range(values: number[]): [number, number] {
+/** A y range for `values`: 5% headroom each side, then widened to the ticks around it (at least two). */
+export function niceRange(values: number[], count: number, integer = false): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -50,9 +63,13 @@ function range(values: number[]): [number, number] {
     if (v > hi) hi = v;
   }
   if (lo === Infinity) return [0, 1];
-  if (lo === hi) return [lo - 1, hi + 1];
+  if (lo === hi) {
+    lo -= 1;
+    hi += 1;
+  }
   const pad = (hi - lo) * 0.05;
-  return [lo - pad, hi + pad];
+  const step = niceStep(lo - pad, hi + pad, count, integer);
+  return [Math.floor((lo - pad) / step) * step, Math.ceil((hi + pad) / step) * step];
 }
 
 export function renderLineChart(opts: PlotOptions): string {
@@ -75,11 +92,11 @@ export function renderLineChart(opts: PlotOptions): string {
   series.forEach((s, i) => {
     const color = s.color ?? COLORS[i % COLORS.length];
     const py = top + i * (panelH + gap);
-    const [y0, y1] = s.range ?? range(s.points.map((p) => p[1]));
+    const [y0, y1] = s.range ?? niceRange(s.points.map((p) => p[1]), 4, s.integer === true);
     const sy = (y: number): number => py + panelH - ((y - y0) / (y1 - y0)) * panelH;
     out.push(`<g class="panel" data-series="${escapeXml(s.name)}">`);
     out.push(`<rect x="${left}" y="${py}" width="${plotW}" height="${panelH}" fill="none" stroke="#999"/>`);
-    for (const t of niceTicks(y0, y1, 4)) {
+    for (const t of niceTicks(y0, y1, 4, s.integer === true)) {
       const y = sy(t).toFixed(1);
       out.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#eee"/>`);
       out.push(`<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmt(t)}</text>`);
@@ -89,7 +106,7 @@ export function renderLineChart(opts: PlotOptions): string {
       out.push(`<line x1="${x}" y1="${py + panelH}" x2="${x}" y2="${py + panelH + 4}" stroke="#999"/>`);
       out.push(`<text x="${x}" y="${py + panelH + 16}" text-anchor="middle">${fmt(t)}</text>`);
     }
-    out.push(`<text x="${left + 6}" y="${py + 14}" fill="${color}" font-weight="bold">${escapeXml(s.name)}</text>`);
+    out.push(`<text x="${left + 6}" y="${py + 14}" fill="${color}" font-weight="bold">${escapeXml(s.name + (s.unit ? " (" + s.unit + ")" : ""))}</text>`);
     if (s.points.length > 0) {
       const d = s.points.map((p, k) => `${k === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(" ");
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);

@@ -35,9 +35,9 @@ export function plotSamples(samples: readonly SampleLine[], title: string): stri
     title,
     xLabel: "device uptime (s)",
     series: [
-      { name: "a0 (0..1023)", points: samples.map((s) => [t(s), s.a0]) },
-      { name: "free variables", points: samples.map((s) => [t(s), s.free]) },
-      { name: "led", points: samples.map((s) => [t(s), s.led]), range: [-0.1, 1.1] },
+      { name: "a0", unit: "ADC counts, 0..1023", integer: true, points: samples.map((s) => [t(s), s.a0]) },
+      { name: "free memory", unit: "variables", integer: true, points: samples.map((s) => [t(s), s.free]) },
+      { name: "LED", unit: "0 off, 1 on", integer: true, points: samples.map((s) => [t(s), s.led]), range: [-0.2, 1.2] },
     ],
   });
 }

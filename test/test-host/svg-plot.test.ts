@@ -55,3 +55,22 @@ test("niceTicks gives round steps covering the range", () => {
   assert.deepEqual(niceTicks(0.3, 3.1, 3), [1, 2, 3]);
   assert.deepEqual(niceTicks(5, 5, 4), [5]);
 });
+
+test("niceTicks gives whole numbers only for a whole-number series", () => {
+  assert.deepEqual(niceTicks(1240, 1241, 4, true), [1240, 1241]);
+  assert.deepEqual(niceTicks(-0.2, 1.2, 4, true), [0, 1]);
+  assert.ok(niceTicks(0.2, 1.9, 4).some((t) => !Number.isInteger(t)), "fractions where the values have them");
+});
+
+test("a panel's y range has headroom and ends on ticks: the line stays inside its frame, with at least two labelled ticks", () => {
+  const points: Array<[number, number]> = [[0, 1240], [1, 1241], [2, 1240], [3, 1241]];
+  const svg = renderLineChart({ title: "t", xLabel: "s", panelHeight: 180, series: [{ name: "free", unit: "variables", integer: true, points }] });
+  const ys = [...(/<path d="([^"]*)"/.exec(svg)?.[1] ?? "").matchAll(/[ML][0-9.]+,([0-9.]+)/g)].map((m) => Number(m[1]));
+  assert.equal(ys.length, 4);
+  // The panel's frame is y 40..220: no point on or past it.
+  assert.ok(ys.every((y) => y > 40 && y < 220), ys.join(","));
+  const labels = [...svg.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]+)</g)].map((m) => Number(m[1]));
+  assert.ok(labels.length >= 2, labels.join(","));
+  assert.ok(labels.every((l) => Number.isInteger(l)), labels.join(","));
+  assert.ok(svg.includes("free (variables)"), "the unit beside the name");
+});
