@@ -7,6 +7,7 @@
  * (rollup.config.js, `shareResident`).
  */
 import { DEVICE_NAME, FIRMWARE_VERSION } from "board-config";
+import { durationText } from "../../lib/duration.ts";
 import { escapeHtml } from "../../lib/http/response.ts";
 import { SLOT_ROOM, TEMPLATE_PIECE, templateScan } from "../../lib/http/template.ts";
 import { readA0 } from "../platform/pins.ts";
@@ -26,12 +27,14 @@ export function statusValues(): { [slot: string]: string } {
     name: escapeHtml(DEVICE_NAME),
     version: escapeHtml(FIRMWARE_VERSION),
     uptime: "" + ms,
+    uptimeText: durationText(ms),
     free: "" + m.free,
     total: "" + m.total,
     led: "" + dev.led_,
     a0: "" + readA0(ms),
     ip: escapeHtml(wifiIp(st)),
     rssi: rssi === null ? "na" : "" + rssi,
+    rssiText: rssi === null ? "none (not on a network)" : rssi + " dBm",
     clients: "" + clients(),
     wifi: escapeHtml(st),
   };

@@ -1,6 +1,6 @@
 /*
- * The dashboard's script (browser side, inlined into / by scripts/build-web.ts): fills the values
- * and the chart of a0 from /api/samples, then follows /events (one CSV sample a second); if the
+ * The dashboard's script (browser side, inlined into / by scripts/build-web.ts): the device's
+ * name and network from /api/status; the values and the chart of a0 from /api/samples, then follows /events (one CSV sample a second); if the
  * event stream is refused (the board's listener cap) it polls /api/samples instead. The LED
  * switch posts `toggle` to /api/led, asking once for the control token when the device wants one.
  */
@@ -20,12 +20,28 @@
     return (h ? h + "h " : "") + (h || m ? m + "m " : "") + (s % 60) + "s";
   }
 
+  // The chart's plot area in its viewBox: x 48..632 (60 s ago .. now), y 190..10 (0 .. 1023).
   function draw() {
     var p = [];
     for (var i = 0; i < values.length; i++) {
-      p.push(((i + N - values.length) * 600) / (N - 1) + "," + (200 - (values[i] * 200) / 1023).toFixed(1));
+      p.push((48 + ((i + N - values.length) * 584) / (N - 1)).toFixed(1) + "," + (190 - (values[i] * 180) / 1023).toFixed(1));
     }
     $("line").setAttribute("points", p.join(" "));
+  }
+
+  /** The device's name and network, from /api/status (at load, then every 30 s: each request costs the device). */
+  function status() {
+    fetch("/api/status")
+      .then(function (r) {
+        return r.json();
+      })
+      .then(function (s) {
+        $("name").textContent = document.title = s.name;
+        $("wifi").textContent = s.wifi === "up" ? "connected" : s.wifi === "ap" ? "own access point" : s.wifi;
+        $("ip").textContent = s.ip;
+        $("rssi").textContent = s.rssi === null ? "none" : s.rssi + " dBm";
+      })
+      .catch(function () {});
   }
 
   function showLed(on) {
@@ -110,13 +126,7 @@
   $("led").onclick = function () {
     toggle(false);
   };
-  fetch("/api/status")
-    .then(function (r) {
-      return r.json();
-    })
-    .then(function (s) {
-      $("name").textContent = document.title = s.name;
-    })
-    .catch(function () {});
+  status();
+  setInterval(status, 30000);
   samples().then(listen, listen);
 })();

@@ -63,6 +63,22 @@ describe("dashboard in headless Chromium", () => {
     assert.match((await page.textContent("#a0")) ?? "", /^\d+$/);
     const points = (await page.getAttribute("#line", "points")) ?? "";
     assert.ok(points.split(" ").length >= 2, `chart has ${points}`);
+    // Every point inside the chart's plot area (x 48..632, y 10..190 of its viewBox).
+    for (const p of points.split(" ")) {
+      const [x, y] = p.split(",").map(Number);
+      assert.ok(x >= 48 && x <= 632 && y >= 10 && y <= 190, p);
+    }
+  });
+
+  test("the dashboard says what it shows: the network, the chart's scale and time, the units", async () => {
+    await page.waitForFunction(`document.getElementById("ip").textContent !== "-"`, null, { timeout: 5000 });
+    assert.match((await page.textContent("#ip")) ?? "", /^\d+\.\d+\.\d+\.\d+$/);
+    assert.match((await page.textContent("#wifi")) ?? "", /^(connected|own access point)$/);
+    assert.match((await page.textContent("#rssi")) ?? "", /^(-\d+ dBm|none)$/);
+    const axis = await page.$$eval("svg .ax text", (ts) => ts.map((t) => t.textContent));
+    assert.deepEqual(axis, ["1023", "512", "0", "60 s ago", "30 s ago", "now"]);
+    assert.match((await page.textContent("figcaption")) ?? "", /ADC counts/);
+    assert.match((await page.textContent("#up")) ?? "", /^(\d+h )?(\d+m )?\d+s$/);
   });
 
   test("clicking the LED switch lights the simulator's LED, and again puts it out", async () => {

@@ -57,7 +57,7 @@ export function installAssets(assets: Record<string, [string, string, string]>):
 }
 
 export const PAGE = "<!doctype html><title>Dash</title>" + "x".repeat(3000);
-export const TEMPLATE = "<p>up {{uptime}} free {{free}} of {{total}} ip {{ip}} rssi {{rssi}} led {{led}} a0 {{a0}} clients {{clients}} wifi {{wifi}} {{name}}<{{nope}}>";
+export const TEMPLATE = "<p>up {{uptime}} ({{uptimeText}}) free {{free}} of {{total}} ip {{ip}} rssi {{rssi}} ({{rssiText}}) led {{led}} a0 {{a0}} clients {{clients}} wifi {{wifi}} {{name}}<{{nope}}>";
 /** A template longer than a template piece, with slots on both sides of the piece boundaries. */
 export const LONG_TEMPLATE = ("a".repeat(100) + "{{led}}" + "b".repeat(150) + "{{uptime}}").repeat(4) + "end";
 

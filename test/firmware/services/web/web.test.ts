@@ -154,7 +154,7 @@ test("/status is rendered from the template with the values, escaped, and an exa
   const res = request(get("/status"));
   assert.equal(res.status, 200);
   assert.equal(res.headers["cache-control"], "no-store");
-  assert.equal(res.body, `<p>up 12345 free 1300 of 1600 ip 1.2.3.4&lt;b&gt; rssi -60 led 0 a0 512 clients 1 wifi up ${board.deviceName}<>`);
+  assert.equal(res.body, `<p>up 12345 (12s) free 1300 of 1600 ip 1.2.3.4&lt;b&gt; rssi -60 (-60 dBm) led 0 a0 512 clients 1 wifi up ${board.deviceName}<>`);
   assert.equal(Number(res.headers["content-length"]), res.body.length);
   assert.ok(TEMPLATE.includes("{{nope}}"));
 });
@@ -162,7 +162,7 @@ test("/status is rendered from the template with the values, escaped, and an exa
 test("/status as an access point says rssi na", () => {
   device.dev.wifi_ = "ap";
   const res = request(get("/status"));
-  assert.match(res.body, / ip 192\.168\.4\.1 rssi na .* wifi ap /);
+  assert.match(res.body, / ip 192\.168\.4\.1 rssi na \(none \(not on a network\)\) .* wifi ap /);
 });
 
 test("a template longer than a piece is written piece by piece, slot by slot, with an exact length", () => {
