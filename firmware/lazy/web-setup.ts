@@ -9,6 +9,7 @@
  */
 import { HAS_WIFI } from "board-config";
 import { parseForm } from "../../lib/http/bodies.ts";
+import { networksJson } from "../../lib/http/networks-json.ts";
 import { errorBody, escapeHtml } from "../../lib/http/response.ts";
 import { consoleLog } from "../platform/console.ts";
 import { createWifiSetup } from "../platform/wifi-setup.ts";
@@ -47,6 +48,18 @@ export function setup(c: WebConn, wifi: WifiState, web: SetupAnswers): void {
     "",
   );
 }
+
+/** GET /api/networks: the networks the radio sees, answered once the scan ends (lib/http/networks-json.ts). */
+export function networks(c: WebConn, web: SetupAnswers): void {
+  // Being answered: the request timeout (webTick) leaves it while the radio scans.
+  c.status_ = 200;
+  createWifiSetup(HAS_WIFI, consoleLog).scan(function (list) {
+    web.send(c, 200, "application/json", networksJson(list, MAX_NETWORKS), "Cache-Control: no-store\r\n");
+  });
+}
+
+/** Networks listed at most (each is some 50 bytes of answer and a few variables while it is made). */
+const MAX_NETWORKS = 10;
 
 /** Joins the network set by a /setup POST (once its answer has gone). */
 export function join(ssid: string, password: string): void {

@@ -82,6 +82,8 @@ interface EspWifi {
   getDetails(cb?: (details: { rssi?: number; ssid?: string }) => void): { rssi?: number; ssid?: string; status?: string };
   save(what?: "clear"): void;
   restore(): void;
+  /** Scans for access points; `cb` gets ONE argument, the list (ESP8266: a few seconds). */
+  scan(cb: (list: Array<{ ssid: string; rssi: number; authMode: string }>) => void): void;
   /** ESP8266: the DHCP host name, also announced over mDNS as `<name>.local`. */
   setHostname(name: string, cb?: () => void): void;
   getHostname(cb?: (name: string) => void): string;

@@ -3,7 +3,7 @@
  * Espruino's modules; unit tests hand services fakes of them. Shapes follow Espruino, not
  * Node: write() returns false and `drain` follows, data is a byte string, no destroy().
  */
-
+import type { SeenNetwork } from "../../lib/http/networks-json.ts";
 
 export interface SocketError {
   code: number;
@@ -88,6 +88,8 @@ export interface WifiLink {
 export interface WifiSetup {
   /** Joins the network and, once joined, saves it (Wifi.save) for the next boots. Never logs the password. */
   configure(ssid: string, password: string): void;
+  /** The networks the radio sees (none without a radio), to `done` once the scan ends. */
+  scan(done: (list: SeenNetwork[]) => void): void;
 }
 
 /** Where the radio keeps the device's Wi-Fi state (services/device.ts, `dev`). */

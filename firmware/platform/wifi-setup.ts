@@ -31,5 +31,15 @@ export function createWifiSetup(hasWifi: boolean, log: Log): WifiSetup {
         log("wifi: joined and saved " + ssid);
       });
     },
+    scan(done): void {
+      if (!hasWifi) return done([]);
+      let w: EspWifi;
+      try {
+        w = require("Wifi");
+      } catch (e) {
+        return done([]);
+      }
+      w.scan((list) => done(list || []));
+    },
   };
 }

@@ -105,4 +105,13 @@ describe("dashboard in headless Chromium", () => {
     await page.screenshot({ path: file, fullPage: true });
     assert.ok(existsSync(file));
   });
+
+  test("the Wi-Fi setup page offers the networks the device's radio sees", async () => {
+    await page.goto(w.base + "/setup", { waitUntil: "load" });
+    await page.waitForFunction(`document.getElementById("scan").textContent.indexOf("Looking") !== 0`, null, { timeout: 10000 });
+    assert.match((await page.textContent("#scan")) ?? "", /^Seen: /);
+    const options = await page.$$eval("#nets option", (os) => os.map((o) => o.getAttribute("value")));
+    assert.ok(options.length > 0, "no network offered");
+    assert.deepEqual(errors, []);
+  });
 });

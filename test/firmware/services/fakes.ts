@@ -168,6 +168,15 @@ export class FakeWifi {
   save(): void {
     this.saved++;
   }
+  /** What scan() reports, after `scanMs` (a timer, as on the chip). */
+  seen: Array<{ ssid: string; rssi: number; authMode: string }> = [
+    { ssid: "Home", rssi: -55, authMode: "wpa2" },
+    { ssid: "Cafe", rssi: -72, authMode: "open" },
+  ];
+  scanMs = 1500;
+  scan(cb: (list: unknown) => void): void {
+    setTimeout(() => cb(this.seen), this.scanMs);
+  }
 }
 
 /** One GET made through the fake `http` module; the test answers it. */

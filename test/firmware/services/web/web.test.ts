@@ -695,6 +695,31 @@ test("POST /setup takes a 32-byte name and a password of 8 to 63 characters, 64 
   assert.equal(wifi.connects.length, 3);
 });
 
+test("GET /api/networks answers once the radio's scan ends: the networks it sees, strongest first", () => {
+  wifi.scanMs = web.TIMEOUT_S * 1000 + 100;
+  const s = connect();
+  s.send(get("/api/networks"));
+  pump(s);
+  assert.equal(s.out, "", "nothing before the scan ends");
+  advance(web.TIMEOUT_S * 1000 - 100);
+  web.webTick();
+  assert.equal(s.out, "", "no 408 while the radio scans");
+  advance(200);
+  pump(s);
+  const res = parseReply(s);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers["content-type"], "application/json");
+  assert.deepEqual(JSON.parse(res.body), { networks: [{ ssid: "Home", rssi: -55, open: false }, { ssid: "Cafe", rssi: -72, open: true }] });
+});
+
+test("GET /api/networks under low memory is 503, and POST is 405", () => {
+  mem.free = 100;
+  const res = request(get("/api/networks"));
+  assert.equal(res.status, 503);
+  mem.free = 1300;
+  assert.equal(request(post("/api/networks", "x")).status, 405);
+});
+
 test("GET /setup serves the form page", () => {
   assert.equal(request(get("/setup")).body, "<form method=post>");
 });
