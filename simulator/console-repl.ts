@@ -170,11 +170,13 @@ export class ConsoleServer {
         this.#chip.log(`console port ${this.#devicePort}: ${e.message}`);
         resolve();
       });
-      srv.listen(this.#chip.ports.resolve(this.#devicePort), this.#chip.bindAddress, () => {
-        this.#hostPort = (srv.address() as hostNet.AddressInfo).port;
-        this.#chip.ports.record(this.#devicePort, this.#hostPort);
-        resolve();
-      });
+      this.#chip.ports.listenOn(this.#devicePort, (hostPort) =>
+        srv.listen(hostPort, this.#chip.bindAddress, () => {
+          this.#hostPort = (srv.address() as hostNet.AddressInfo).port;
+          this.#chip.ports.record(this.#devicePort, this.#hostPort);
+          resolve();
+        }),
+      );
     });
   }
 

@@ -322,6 +322,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       dev.life.E?.emit("kill");
       dev.life.kill();
       radio.stop();
+      portMap.releaseAll();
       await consoleServer.stop();
     },
   };

@@ -320,13 +320,14 @@ export class SimServer extends Emitter implements Killable, Held {
       chip.log(`listen on device port ${devicePort} failed: ${e.message}`);
       this.#life.report(this.#life.internalError(`Unable to create socket (host: ${e.code ?? e.message})`));
     });
-    const hostPort = chip.ports.resolve(devicePort);
     chip.binds.count++;
     hs.on("error", () => chip.binds.count--);
-    hs.listen(hostPort, chip.bindAddress, () => {
-      chip.binds.count--;
-      chip.ports.record(devicePort, (hs.address() as hostNet.AddressInfo).port);
-    });
+    chip.ports.listenOn(devicePort, (hostPort) =>
+      hs.listen(hostPort, chip.bindAddress, () => {
+        chip.binds.count--;
+        chip.ports.record(devicePort, (hs.address() as hostNet.AddressInfo).port);
+      }),
+    );
     return this;
   }
 

@@ -5,7 +5,7 @@
  * ports are reserved up front, others are picked when the firmware listens). TCP and UDP of one
  * device port share one host port number.
  */
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { createSocket } from "node:dgram";
 
 export type PortMode = { kind: "same" } | { kind: "offset"; offset: number } | { kind: "ephemeral" };
@@ -13,6 +13,12 @@ export type PortMode = { kind: "same" } | { kind: "offset"; offset: number } | {
 export class PortMap {
   readonly mode: PortMode;
   #map = new Map<number, number>();
+  /**
+   * The reserved ports' TCP listeners, kept open until the device listens there (`listenOn`):
+   * a port reserved and closed again could be taken meanwhile by another program, another
+   * simulator's echo say, and a browser sent to "the web port" would get that service's bytes.
+   */
+  #holds = new Map<number, Server>();
   constructor(mode: PortMode) {
     this.mode = mode;
   }
@@ -38,13 +44,29 @@ export class PortMap {
       return;
     }
     for (const p of devicePorts) {
-      if (!this.#map.has(p)) this.#map.set(p, await freePort(host));
+      if (this.#map.has(p)) continue;
+      const held = await heldFreePort(host);
+      this.#map.set(p, held.port);
+      this.#holds.set(p, held.server);
     }
+  }
+  /** Calls `listen(hostPort)` for `devicePort` once the port's hold (if any) is let go. */
+  listenOn(devicePort: number, listen: (hostPort: number) => void): void {
+    const hold = this.#holds.get(devicePort);
+    const hostPort = this.resolve(devicePort);
+    if (hold === undefined) return listen(hostPort);
+    this.#holds.delete(devicePort);
+    hold.close(() => listen(hostPort));
+  }
+  /** Lets go of every hold (the simulator stops). */
+  releaseAll(): void {
+    for (const h of this.#holds.values()) h.close();
+    this.#holds.clear();
   }
 }
 
-/** A port that is free for both TCP and UDP on `host` right now. */
-export async function freePort(host: string): Promise<number> {
+/** A port free for TCP and UDP on `host`, its TCP listener kept open (the caller closes it). */
+async function heldFreePort(host: string): Promise<{ port: number; server: Server }> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const srv = createServer();
     const port = await new Promise<number>((resolve, reject) => {
@@ -56,7 +78,6 @@ export async function freePort(host: string): Promise<number> {
       udp.once("error", () => resolve(false));
       udp.bind(port, host, () => resolve(true));
     });
-    await new Promise<void>((r) => srv.close(() => r()));
     await new Promise<void>((r) => {
       try {
         udp.close(() => r());
@@ -64,7 +85,8 @@ export async function freePort(host: string): Promise<number> {
         r();
       }
     });
-    if (ok) return port;
+    if (ok) return { port, server: srv };
+    await new Promise<void>((r) => srv.close(() => r()));
   }
   throw new Error("no free port found");
 }
