@@ -149,6 +149,8 @@ function lineEnd(c: LineClient): void {
 function lineClose(this: LineClient, hadError: boolean): void {
   this.gone_ = true;
   lineStop(this);
+  // device.ts's forget(), written out: a second caller would keep it a resident function (6
+  // variables at boot, measured: 1005 -> 999 free) where terser now inlines it into echo's close.
   const i = lineSockets.indexOf(this);
   if (i >= 0) lineSockets.splice(i, 1);
   lineLog(this, hadError ? "disconnect, socket error" : "disconnect");
