@@ -70,6 +70,7 @@ export class SimSocket extends Emitter implements Held, Killable {
   #errorCode = 0;
   #pumpQueued = false;
   #closeNow = false;
+  #wrote = false;
   #wake = (): void => {
     this.#kick();
     this.#schedulePump();
@@ -88,8 +89,8 @@ export class SimSocket extends Emitter implements Held, Killable {
 
   /**
    * Espruino's own socket properties, which firmware may read: `sckt`, the socket's number (gone
-   * once the connection is killed), `dSnd`, the data still waiting to be sent (absent once it
-   * has all gone out), and `clsNow` (below), which it may set.
+   * once the connection is killed), `dSnd`, the data still waiting to be sent (absent before the
+   * first write, "" once it has all gone out), `cls` (below), and `clsNow` (below), which it may set.
    */
   get sckt(): number | undefined {
     // Espruino removes it when it kills the connection.
@@ -97,7 +98,13 @@ export class SimSocket extends Emitter implements Held, Killable {
   }
 
   get dSnd(): string | undefined {
-    return this.#dSnd.length > 0 ? this.#dSnd : undefined;
+    // Espruino makes it at the first write and leaves it "" once everything has gone.
+    return this.#wrote ? this.#dSnd : undefined;
+  }
+
+  /** Espruino's `cls`: set by end() (and when the connection is killed), the socket closes once nothing is left to send. */
+  get cls(): boolean | undefined {
+    return this.#ending || this.#finished ? true : undefined;
   }
 
   /**
@@ -151,13 +158,17 @@ export class SimSocket extends Emitter implements Held, Killable {
   write(data: unknown): boolean {
     if (this.#closed || this.#ending) throw this.#life.error("This socket is closed");
     this.#dSnd += toByteString(data);
+    this.#wrote = true;
     this.#kick();
     return false;
   }
 
   end(data?: unknown): void {
     if (this.#closed || this.#ending) throw this.#life.error("This socket is closed");
-    if (data !== undefined) this.#dSnd += toByteString(data);
+    if (data !== undefined) {
+      this.#dSnd += toByteString(data);
+      this.#wrote = true;
+    }
     this.#ending = true;
     this.#kick();
   }

@@ -11,8 +11,8 @@
  * Sockets (SPEC.md "Ports"): every client socket of every service is in its service's list, and
  * a socket Espruino has killed (its peer closed; Espruino removes its `sckt`) is dropped from
  * the list when the lists are next counted, so a close whose event is still queued never makes
- * the device refuse a client it has room for. One socket is always kept in reserve to refuse
- * the one client too many cleanly.
+ * the device refuse a client it has room for; nor does a socket that is closing (socketFree).
+ * One socket is always kept in reserve to refuse the one client too many cleanly.
  */
 import { CONSOLE_POLICY, SOCKET_BUDGET, VARS_TOTAL } from "board-config";
 import { createRing, ringPush, type Ring } from "../../lib/sample-ring.ts";
@@ -118,10 +118,31 @@ export function clients(): number {
 /** Client sockets a board can give (one stays in reserve). */
 const CLIENT_SOCKETS = SOCKET_BUDGET - FIXED_SOCKETS - 1;
 
-/** True when a new client can have a socket: the lists are counted again without the closed sockets only when their lengths say no. */
+/**
+ * The sockets of `l` that still hold work (the killed ones are dropped from it): not one that is
+ * closing, whose answer has all gone after its end() (`cls`, with `dSnd` empty) or that the
+ * firmware closes outright (`clsNow`). Espruino closes such a socket at its next poll, before it
+ * runs any JavaScript for it again.
+ */
+function busyIn(l: EspruinoSocket[]): number {
+  let n = 0;
+  for (let i = l.length - 1; i >= 0; i--) {
+    const s = l[i];
+    if (s.sckt === undefined) l.splice(i, 1);
+    else if (!s.clsNow && !(s.cls && !s.dSnd)) n++;
+  }
+  return n;
+}
+
+/**
+ * True when a new client can have a socket: the lists are counted again, without the closed and
+ * the closing sockets, only when their lengths say no. A closing socket is not counted: a client
+ * that has read its whole answer often connects again before the device's next poll has closed
+ * the socket of that answer (SPEC.md "Ports").
+ */
 export function socketFree(): boolean {
   if (echoSockets.length + lineSockets.length + webSockets.length + dev.fetching_ < CLIENT_SOCKETS) return true;
-  return openIn(echoSockets) + openIn(lineSockets) + openIn(webSockets) + dev.fetching_ < CLIENT_SOCKETS;
+  return busyIn(echoSockets) + busyIn(lineSockets) + busyIn(webSockets) + dev.fetching_ < CLIENT_SOCKETS;
 }
 
 /**

@@ -257,3 +257,21 @@ test("clsNow = true closes the connection at the next poll, whatever is unsent, 
     await sim.dispose();
   }
 });
+
+test("dSnd is absent before the first write and \"\" once everything has gone; end() sets cls", async () => {
+  const sim = await simWith(`require("net").createServer(function (c) { global.conn = c; }).listen(9109);`);
+  try {
+    const c = await client(sim.hostPort(9109)!);
+    await until(() => devJSON(sim, "typeof conn") === "object");
+    assert.equal(devJSON(sim, "typeof conn.dSnd"), "undefined");
+    assert.equal(devJSON(sim, "typeof conn.cls"), "undefined");
+    sim.evaluate('conn.write("hello")');
+    await until(() => devJSON(sim, "conn.dSnd") === "");
+    sim.evaluate('conn.end("bye")');
+    assert.equal(devJSON(sim, "conn.cls"), true);
+    await until(() => devJSON(sim, "conn.sckt") === undefined);
+    c.sock.destroy();
+  } finally {
+    await sim.dispose();
+  }
+});

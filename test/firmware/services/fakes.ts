@@ -13,8 +13,8 @@
  * them and the clock together. Node passes setInterval's extra arguments on, as Espruino does.
  *
  * FakeSocket behaves as Espruino's: write() queues in `dSnd` and returns false, `drain` only
- * when the test says the network sent everything (`dSnd` is then absent, as before the first
- * write), write()/end() after end() or a close throw
+ * when the test says the network sent everything (`dSnd` is then "", as Espruino leaves it; it
+ * is absent before the first write), end() sets `cls`, write()/end() after end() or a close throw
  * "This socket is closed", `sckt` is deleted once the socket is killed, and listeners run with
  * the socket as `this`.
  *
@@ -49,6 +49,8 @@ export class FakeSocket {
   dSnd?: string;
   /** Set by the firmware to have Espruino close the socket at its next poll, unsent bytes dropped: no data comes after it. */
   clsNow?: boolean;
+  /** Espruino's mark of an end(): the socket closes once its unsent bytes have gone. */
+  cls?: boolean;
   /** Everything written, and each write() or end(data) on its own. */
   out = "";
   sent: string[] = [];
@@ -74,6 +76,7 @@ export class FakeSocket {
       this.dSnd = (this.dSnd ?? "") + data;
     }
     this.ended = true;
+    this.cls = true;
   }
   on(event: string, cb: Listener): void {
     (this.ls[event] ??= []).push(cb);
@@ -88,10 +91,10 @@ export class FakeSocket {
   send(data: string): void {
     if (!this.closed && this.clsNow !== true) this.emit("data", data);
   }
-  /** The network took every byte queued: `dSnd` goes and `drain` fires. */
+  /** The network took every byte queued: `dSnd` is "" and `drain` fires (not once end() was called). */
   drain(): void {
-    delete this.dSnd;
-    if (!this.closed) this.emit("drain");
+    this.dSnd = "";
+    if (!this.closed && this.cls !== true) this.emit("drain");
   }
   /** Espruino kills the socket (its peer closed): `sckt` goes, the close event is still queued. */
   kill(): void {

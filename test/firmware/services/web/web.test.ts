@@ -484,6 +484,19 @@ test("a killed HTTP socket whose close is still queued does not count against th
   assert.equal(request(get("/about")).status, 200);
 });
 
+test("a socket whose answer has all gone after end() does not count against the budget; one still sending does", () => {
+  const ok = [];
+  for (let i = 0; i < MAX_CLIENTS; i++) ok.push(connect());
+  // One answered and ended, its bytes still queued: it holds its socket.
+  ok[0].send(get("/api/led"));
+  assert.equal(ok[0].ended, true);
+  assert.equal(request(get("/about")).status, 503);
+  // Its bytes have gone: Espruino closes it at its next poll.
+  ok[0].drain();
+  assert.equal(ok[0].closed, false);
+  assert.equal(request(get("/about")).status, 200);
+});
+
 test("low memory gives 503 and gives the socket back", () => {
   mem.free = 100;
   const res = request(get("/"));
