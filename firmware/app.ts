@@ -8,6 +8,8 @@
  * request or line parses code it does not run. Only rarely used code is a lazy module (UDP
  * push, FETCH, the /setup POST).
  *
+ * MQTT (docs/FLEET.md) starts only when provisioning has written its configuration.
+ *
  * Console function: `say("text")` sends `# say: text` to every line client.
  */
 import { BOARD_NAME, DEVICE_NAME, FIRMWARE_VERSION, HAS_WIFI, PORT_ECHO, PORT_HTTP, PORT_LINE } from "board-config";
@@ -20,6 +22,7 @@ import { tokenRequired, useToken } from "./services/auth.ts";
 import { dev, sampleTick } from "./services/device.ts";
 import { echoAccept, echoSweep } from "./services/echo.ts";
 import { lineAccept, lineSay, lineSweep } from "./services/line.ts";
+import { mqttBoot } from "./services/mqtt.ts";
 import { webAccept, webTick } from "./services/web.ts";
 
 /** Starts the device: echo and the line protocol, and the web server unless `web` is false. */
@@ -37,6 +40,7 @@ export function startApp(web?: boolean): void {
   u.bind(PORT_ECHO);
   setInterval(tick, 1000);
   if (HAS_WIFI) startWifi(dev, DEVICE_NAME);
+  mqttBoot();
   registerConsoleFunction("say", sayToLines);
   print(DEVICE_NAME + " " + FIRMWARE_VERSION + " (" + BOARD_NAME + ") up: echo " + PORT_ECHO + ", line " + PORT_LINE + (web === false ? "" : ", http " + PORT_HTTP) + (tokenRequired() ? ", token set" : ""));
 }

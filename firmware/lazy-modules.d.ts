@@ -19,3 +19,9 @@ declare module "lazy:line" {
 declare module "lazy:web-parser" {
   export function load(): typeof import("./lazy/web-parser.ts");
 }
+declare module "lazy:mqtt" {
+  export function load(): typeof import("./lazy/mqtt.ts");
+}
+declare module "lazy:mqtt-ha" {
+  export function load(): typeof import("./lazy/mqtt-ha.ts");
+}

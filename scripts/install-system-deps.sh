@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (Chromium for the browser test), as root.
+# Installs the Debian packages the tests need (Chromium for the browser test, Mosquitto for the
+# MQTT tests: the tests start their own broker), as root.
 # Skips what is already there; does nothing when not root (then install them yourself).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

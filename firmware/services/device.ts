@@ -44,8 +44,8 @@ export interface DeviceState extends Ring {
    */
   free_: number;
   total_: number;
-  /** 1 while FETCH holds an outgoing socket. */
-  fetching_: number;
+  /** Outgoing sockets held: FETCH's while it runs, and MQTT's for the device's life once configured. */
+  out_: number;
   /** The UDP socket (echo; the UDP push sends from it too), set by app.ts. */
   udp_: Datagrams;
 }
@@ -54,7 +54,7 @@ export const dev: DeviceState = createRing(HISTORY_SIZE) as DeviceState;
 dev.t0_ = getTime();
 dev.led_ = 0;
 dev.wifi_ = "up";
-dev.fetching_ = 0;
+dev.out_ = 0;
 dev.free_ = freeVars();
 dev.total_ = process.memory(false).total;
 
@@ -141,8 +141,8 @@ function busyIn(l: EspruinoSocket[]): number {
  * the socket of that answer (SPEC.md "Ports").
  */
 export function socketFree(): boolean {
-  if (echoSockets.length + lineSockets.length + webSockets.length + dev.fetching_ < CLIENT_SOCKETS) return true;
-  return busyIn(echoSockets) + busyIn(lineSockets) + busyIn(webSockets) + dev.fetching_ < CLIENT_SOCKETS;
+  if (echoSockets.length + lineSockets.length + webSockets.length + dev.out_ < CLIENT_SOCKETS) return true;
+  return busyIn(echoSockets) + busyIn(lineSockets) + busyIn(webSockets) + dev.out_ < CLIENT_SOCKETS;
 }
 
 /**
@@ -156,7 +156,7 @@ export function admit(l: EspruinoSocket[], s: EspruinoSocket, need: number): str
   for (let i = l.length - 1; i >= 0; i--) if (l[i].sckt === undefined) l.splice(i, 1);
   if (process.memory(false).free < need && process.memory().free < need) return "low memory";
   // socketFree()'s count by the lengths, written out: it says yes to nearly every client.
-  if (echoSockets.length + lineSockets.length + webSockets.length + dev.fetching_ >= CLIENT_SOCKETS && !socketFree()) return "no socket";
+  if (echoSockets.length + lineSockets.length + webSockets.length + dev.out_ >= CLIENT_SOCKETS && !socketFree()) return "no socket";
   l.push(s);
   return "";
 }
@@ -190,11 +190,11 @@ export function fetchBudget(): SocketBudget {
   return {
     acquire: function () {
       if (!socketFree()) return false;
-      dev.fetching_ = 1;
+      dev.out_++;
       return true;
     },
     release: function () {
-      dev.fetching_ = 0;
+      dev.out_--;
     },
     inUse: clients,
   };

@@ -281,7 +281,7 @@ export interface DeviceModule {
     t0_: number;
     led_: number;
     wifi_: string;
-    fetching_: number;
+    out_: number;
     udp_: unknown;
     rd_: Uint32Array;
     seq_: number;
@@ -331,7 +331,7 @@ export function resetDevice(): void {
   d.t0_ = getTimeNow();
   d.led_ = 0;
   d.wifi_ = "up";
-  d.fetching_ = 0;
+  d.out_ = 0;
   d.udp_ = udp;
   d.rd_.fill(0);
   d.seq_ = 0;

@@ -354,14 +354,14 @@ test("FETCH answers the status and the body's byte count, keeping no body, and h
   advance(0); // the GET starts from a timer
   const req = http.reqs[0];
   assert.deepEqual(req.opts, { host: "10.0.0.2", port: 8081, path: "/x" });
-  assert.equal(device.dev.fetching_, 1);
+  assert.equal(device.dev.out_, 1);
   req.respond(200);
   req.data("d".repeat(500));
   req.data("d".repeat(36));
   req.close();
   s.drain();
   assert.equal(s.lines()[1], "OK status=200 bytes=536");
-  assert.equal(device.dev.fetching_, 0);
+  assert.equal(device.dev.out_, 0);
 });
 
 test("FETCH of a host that never answers gives ERR ENET after the timeout and frees its socket", () => {
@@ -372,7 +372,7 @@ test("FETCH of a host that never answers gives ERR ENET after the timeout and fr
   assert.match(s.lines()[1], /^ERR ENET timeout/);
   assert.equal(http.reqs[0].clsNow, true);
   advance(5000);
-  assert.equal(device.dev.fetching_, 0);
+  assert.equal(device.dev.out_, 0);
   s.drain();
   s.send("FETCH http://10.9.9.9/\n");
   advance(0);
@@ -391,7 +391,7 @@ test("FETCH of a host that sends 1 MB stops at the byte bound with ERR ENET", ()
   req.close();
   assert.match(s.lines()[1], /^ERR ENET body over 65536 bytes/);
   assert.equal(s.lines().length, 2);
-  assert.equal(device.dev.fetching_, 0);
+  assert.equal(device.dev.out_, 0);
 });
 
 test("a second FETCH while one runs is EBUSY", () => {
@@ -411,7 +411,7 @@ test("FETCH that cannot connect answers ERR ENET", () => {
   s.send("FETCH http://h/\n");
   advance(0);
   assert.match(s.lines()[1], /^ERR ENET/);
-  assert.equal(device.dev.fetching_, 0);
+  assert.equal(device.dev.out_, 0);
 });
 
 test("FETCH with every client socket taken is ERR EBUSY no socket", () => {
