@@ -49,7 +49,7 @@ import { load as loadHa } from "lazy:mqtt-ha";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { dev, lowMemory, sampleCsv, setLed, uptimeMs } from "../services/device.ts";
-import type { MqttConfig } from "../services/mqtt.ts";
+import { MQTT_FILE, type MqttConfig } from "../services/mqtt.ts";
 
 /** Largest packet taken from the broker, in bytes (a command is a few dozen). */
 export const IN_MAX = 256;
@@ -103,12 +103,17 @@ let mq: MqttState;
 const FIELD_MAX = 64;
 
 /**
- * The configuration from Storage (provisioning writes it), checked, with its defaults: port
+ * The configuration from Storage (provisioning writes it, JSON), checked, with its defaults: port
  * 1883, prefix "espfw", the board's device name, one sample a second, discovery under
  * "homeassistant". Gives what is wrong as a string instead (never the password).
  */
-export function mqttConfig(raw: unknown): MqttConfig | string {
-  const o = raw as { [k: string]: unknown };
+export function mqttConfig(text: string): MqttConfig | string {
+  let o: { [k: string]: unknown };
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    return "the file " + MQTT_FILE + " is not JSON";
+  }
   if (typeof o !== "object" || o === null) return "the configuration is not an object";
   const c: MqttConfig = {
     host: o.host as string,

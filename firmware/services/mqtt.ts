@@ -28,7 +28,7 @@ export interface MqttConfig {
 
 /** Starts MQTT when Storage holds its configuration. */
 export function mqttBoot(): void {
-  const raw = require("Storage").readJSON(MQTT_FILE, true);
+  const raw = require("Storage").read(MQTT_FILE);
   if (raw === undefined) return;
   const m = loadMqtt();
   const cfg = m.mqttConfig(raw);

@@ -7,7 +7,7 @@
  *
  * Faked: getTime() (seconds, from node:test's mock Date), print() (into `logs`),
  * process.memory(gc) (`mem`), require("Storage") over a Map of files, require("Wifi") and
- * require("http") (fakes a test drives; any other module throws), Pin/digitalWrite/analogRead
+ * require("http") and require("net") (fakes a test drives; any other module throws), Pin/digitalWrite/analogRead
  * (`pins`). setTimeout/setInterval are node:test's mock timers, enabled before the firmware is
  * loaded (platform/timers.ts keeps references to them), for the whole file; advance(ms) moves
  * them and the clock together. Node passes setInterval's extra arguments on, as Espruino does.
@@ -146,6 +146,17 @@ export class FakeStorage {
     const o = offset ?? 0;
     return f.substring(o, length === undefined ? f.length : o + length);
   }
+  /** Espruino's readJSON: undefined for no file, and (with `noExceptions`) for one that is not JSON. */
+  readJSON(name: string, noExceptions?: boolean): unknown {
+    const f = this.read(name);
+    if (f === undefined) return undefined;
+    try {
+      return JSON.parse(f);
+    } catch (e) {
+      if (noExceptions) return undefined;
+      throw e;
+    }
+  }
 }
 
 /** Espruino's Wifi module, as far as the services use it. */
@@ -234,7 +245,38 @@ export class FakeHttp {
   }
 }
 
+/** An outgoing connection: what net.connect() was given, and its socket. */
+export interface FakeConn {
+  host: string;
+  port: number;
+  sock: FakeSocket;
+  /** The peer accepts: net.connect()'s callback runs. */
+  open(): void;
+}
+
+/** require("net"): connect() records each connection for the test to drive; throwNext makes the next one throw as Espruino does with no socket. */
+export class FakeNet {
+  conns: FakeConn[] = [];
+  throwNext = false;
+  connect(opts: { host: string; port: number }, cb?: () => void): FakeSocket {
+    if (this.throwNext) {
+      this.throwNext = false;
+      throw new Error("Unable to create socket");
+    }
+    const sock = new FakeSocket();
+    this.conns.push({ host: opts.host, port: opts.port, sock, open: () => cb?.call(sock) });
+    return sock;
+  }
+  /** The newest connection. */
+  last(): FakeConn {
+    const c = this.conns[this.conns.length - 1];
+    if (c === undefined) throw new Error("no connection was made");
+    return c;
+  }
+}
+
 export const storage = new FakeStorage();
+export let net = new FakeNet();
 export let wifi = new FakeWifi();
 export let http = new FakeHttp();
 /** The device's UDP socket (dev.udp_), the same for the whole file: the UDP push keeps the one it was made with. */
@@ -249,6 +291,7 @@ g.require = (name: string): unknown => {
   if (name === "Storage") return storage;
   if (name === "Wifi") return wifi;
   if (name === "http") return http;
+  if (name === "net") return net;
   throw new Error(`Module ${name} not found`);
 };
 (process as unknown as Record<string, unknown>).memory = (gc?: boolean): { free: number; usage: number; total: number; history: number } => {
@@ -347,6 +390,7 @@ export function resetDevice(): void {
   storage.reads = [];
   wifi = new FakeWifi();
   http = new FakeHttp();
+  net = new FakeNet();
   udp.sent = [];
   udp.throwOnSend = false;
 }
