@@ -8,7 +8,7 @@
  * closures over a for loop's let/const (one shared binding on Espruino). A function used before its
  * declaration is an error (Espruino does not hoist): helpers go above their callers.
  *
- * Layers (DESIGN.md): lib/ imports only lib/; firmware/platform/ imports lib/ and itself;
+ * Layers (README.md, "Layout"): lib/ imports only lib/; firmware/platform/ imports lib/ and itself;
  * firmware/ imports lib/, firmware/ and board-configs/schema.ts (plus the build's `board-config`
  * constants); board-configs/ imports only itself; only scripts/, test-host/, simulator/ and test/
  * reach scripts/ and test-host/. No Node built-ins or npm packages in firmware/ or lib/; only
@@ -204,7 +204,7 @@ function layerPatterns(layer, depth) {
     return [
       nodeBan,
       { regex: "^[^.]", message: "lib/ imports only lib/ (relative paths): no packages, no board-config, no Espruino modules." },
-      { regex: `${up(depth)}(?!lib/|\\.\\./)`, message: "lib/ imports only lib/ (DESIGN.md, layers)." },
+      { regex: `${up(depth)}(?!lib/|\\.\\./)`, message: "lib/ imports only lib/ (README.md, \"Layout\")." },
       outside,
     ];
   }
@@ -219,13 +219,13 @@ function layerPatterns(layer, depth) {
   if (layer === "platform") {
     return [
       ...common,
-      { regex: `${up(depth - 1)}(?!platform/|\\.\\./)`, message: "firmware/platform/ imports only lib/ and firmware/platform/ (DESIGN.md, layers): never services." },
-      { regex: `${up(depth)}(?!lib/|\\.\\./)`, message: "firmware/platform/ imports only lib/ and firmware/platform/ (DESIGN.md, layers)." },
+      { regex: `${up(depth - 1)}(?!platform/|\\.\\./)`, message: "firmware/platform/ imports only lib/ and firmware/platform/ (README.md, \"Layout\"): never services." },
+      { regex: `${up(depth)}(?!lib/|\\.\\./)`, message: "firmware/platform/ imports only lib/ and firmware/platform/ (README.md, \"Layout\")." },
     ];
   }
   return [
     ...common,
-    { regex: `${up(depth)}(?!lib/|board-configs/schema\\.ts$|\\.\\./)`, message: "firmware/ imports only lib/, firmware/ and board-configs/schema.ts (DESIGN.md, layers): never scripts/, test-host/ or simulator/." },
+    { regex: `${up(depth)}(?!lib/|board-configs/schema\\.ts$|\\.\\./)`, message: "firmware/ imports only lib/, firmware/ and board-configs/schema.ts (README.md, \"Layout\"): never scripts/, test-host/ or simulator/." },
   ];
 }
 

@@ -11,7 +11,11 @@ import { parse as acornParse } from "acorn";
 import * as acornWalk from "acorn-walk";
 import { hoistVarsPlugin } from "./scripts/hoist-vars.ts";
 
-/** Names that Espruino reserves although JavaScript allows them (ESPRUINO.md, section 4). */
+/**
+ * Names the mangler must never give: the three Espruino reserves although JavaScript allows them
+ * (docs/ESPRUINO-GATE.md, "reserved-name"), and four words JavaScript itself treats as keywords
+ * in some places.
+ */
 export const ESPRUINO_RESERVED_NAMES = ["of", "static", "undefined", "let", "yield", "async", "await"];
 
 /**

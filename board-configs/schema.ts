@@ -7,7 +7,7 @@
  * This file has no I/O and no Node or Espruino globals, so firmware, scripts and tests share it.
  */
 
-/** Ports of the device's services (SPEC.md, "Ports"). */
+/** Ports of the device's services (docs/PROTOCOL.md, "Ports"). */
 export interface BoardPorts {
   http: number;
   echo: number;
@@ -42,7 +42,7 @@ export interface BoardConfig {
   wifi: boolean;
   pins: BoardPins;
   ports: BoardPorts;
-  /** Sockets in all: listeners, clients, outgoing, UDP and the console (SPEC.md: 10). */
+  /** Sockets in all: listeners, clients, outgoing, UDP and the console (10 on every board: docs/PROTOCOL.md, "Guards"). */
   socketBudget: number;
   /** Variables (JsVars) of the interpreter, and how many the firmware may use at most. */
   variables: { total: number; budget: number };

@@ -1,5 +1,5 @@
 /*
- * The pieces of the line protocol's grammar (SPEC.md, "Line protocol") that its commands share:
+ * The pieces of the line protocol's grammar (docs/PROTOCOL.md, "Line protocol") that its commands share:
  * a line's words, a rate argument, and the answers to bad arguments. Keywords are
  * case-insensitive; words are separated by runs of spaces or tabs. Arguments are parsed
  * strictly and never clamped: a missing, malformed, extra or out-of-range one is EARG.
@@ -8,7 +8,7 @@
  */
 import { parseRange } from "./decimal.ts";
 
-/** Rates of STREAM and UDP, in ms (SPEC.md). */
+/** Rates of STREAM and UDP, in ms (docs/PROTOCOL.md, "Line protocol"). */
 export const RATE_MIN = 50;
 export const RATE_MAX = 60000;
 export const RATE_DEFAULT = 1000;

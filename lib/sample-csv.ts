@@ -1,7 +1,8 @@
 /*
- * The CSV sample line `<seq>,<uptime-ms>,<a0>,<free-vars>,<led>` (SPEC.md) and its decoder.
- * The encoder writes integers only; the decoder is strict (five unsigned decimal fields, led 0
- * or 1, a0 0..1023) and returns null for anything else, so a host can check a stream line by line.
+ * The CSV sample line `<seq>,<uptime-ms>,<a0>,<free-vars>,<led>` (docs/PROTOCOL.md, "Samples") and
+ * its decoder. The encoder writes integers only; the decoder is strict (five unsigned decimal
+ * fields, led 0 or 1, a0 0..1023) and returns null for anything else, so a host can check a stream
+ * line by line.
  */
 import { parseDecimal } from "./decimal.ts";
 import type { Sample } from "./sample.ts";

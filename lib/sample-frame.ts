@@ -1,7 +1,7 @@
 /*
- * The 16-byte binary telemetry frame of the UDP push (SPEC.md), little-endian, as a byte string
- * (what Espruino's sockets send): 0xA5, version 1, seq u16, uptime-ms u32, a0 u16, free u16,
- * led u8, flags u8 (bit 0 Wi-Fi up, bit 1 low memory), then the u16 sum of bytes 0..13.
+ * The 16-byte binary telemetry frame of the UDP push (docs/PROTOCOL.md, "UDP push"), little-endian,
+ * as a byte string (what Espruino's sockets send): 0xA5, version 1, seq u16, uptime-ms u32, a0 u16,
+ * free u16, led u8, flags u8 (bit 0 Wi-Fi up, bit 1 low memory), then the u16 sum of bytes 0..13.
  * seq and ms are taken modulo 2^16 and 2^32; a0 and free are clamped into u16 by the caller's
  * contract (a0 0..1023, free < 65536). The decoder checks length, magic, version and sum.
  */

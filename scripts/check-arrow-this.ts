@@ -2,7 +2,7 @@
  * Finds arrow functions that use `this` in a bundle. On Espruino 2v29 such an arrow, created
  * while a socket server's connection callback runs and kept (a timer, a listener), corrupts the
  * interpreter: the next connection is never accepted or it fails `ASSERT(jsvHasChildren(obj))`
- * (docs/MEMORY.md, "Arrows and this"). The firmware captures `const self = this` instead.
+ * (docs/MEMORY.md, "Rules", rule 1). The firmware captures `const self = this` instead.
  */
 import { parse } from "acorn";
 import { simple } from "acorn-walk";

@@ -5,7 +5,8 @@
  * Promise.prototype.finally, ...; Node's own globals such as Buffer, setImmediate, queueMicrotask,
  * structuredClone, TextEncoder, fetch and process are never put in). Every object gets Espruino's
  * built-in EventEmitter methods (on/emit/removeListener/removeAllListeners, no once/off).
- * Only what ESPRUINO.md says the firmware may meet is here; see README.md for what is not.
+ * Only what the firmware may meet on Espruino is here (simulator/README.md, "What it reproduces");
+ * see README.md for what is not.
  */
 import * as vm from "node:vm";
 import type { Device, LifeImpl } from "./device.ts";

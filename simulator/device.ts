@@ -3,7 +3,7 @@
  * simulator; the interpreter's life is replaced at every boot, reset() and load(), which close
  * every socket and timer the old life had (as Espruino's jsiKill does) without firing events.
  *
- * Boot order (ESPRUINO.md, section 3): `.varimg` (here: code replayed, see save()), the console
+ * Boot order (simulator/README.md, "Boot"): `.varimg` (here: code replayed, see save()), the console
  * turned on, `.boot0`..`.boot3`, `.bootcde` (or `.bootrst`), E.on('init'), onInit(); on power-on,
  * then the Wi-Fi config from `.wificfg`. When flash holds no program (no `.varimg`, `.bootcde`,
  * `.bootrst`), the bundle named on the command line is run in place of `.bootcde`.

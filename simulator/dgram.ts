@@ -10,7 +10,7 @@ import type { Chip, Held, Killable, Life } from "./chip.ts";
 import { Emitter } from "./emitter.ts";
 import { toByteString } from "./storage.ts";
 
-/** Largest UDP payload the ESP8266 port delivers (ESPRUINO.md, section 1). */
+/** Largest UDP payload the ESP8266 port delivers (docs/PROTOCOL.md, "Echo"). */
 export const UDP_MAX_PAYLOAD = 260;
 
 export class SimDgramSocket extends Emitter implements Killable, Held {

@@ -1,7 +1,8 @@
 /*
  * Espruino's EventEmitter, as every Espruino object has it: on/addListener/prependListener/emit/
- * removeListener/removeAllListeners. There is no `once` and no `off` (ESPRUINO.md, section 1).
- * Listeners run through a `Dispatch`, which reports what they throw as Espruino does ("Uncaught").
+ * removeListener/removeAllListeners. There is no `once` and no `off`
+ * (docs/ESPRUINO-GATE.md, "missing-method"). Listeners run through a `Dispatch`, which reports what
+ * they throw as Espruino does ("Uncaught").
  */
 
 export type Listener = (...args: unknown[]) => void;

@@ -1,5 +1,5 @@
 /*
- * Espruino's `net` over real host sockets (ESPRUINO.md sections 1 and 2).
+ * Espruino's `net` over real host sockets (simulator/README.md, "What it reproduces").
  *
  * Socket: write() always returns false and appends to a send buffer (Espruino's `dSnd`); the
  * buffer goes out at most `chunkSize` bytes at a time, one chunk in flight, and `drain` fires each

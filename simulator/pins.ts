@@ -1,6 +1,7 @@
 /*
- * The ESP8266's pins as Espruino numbers them (ESPRUINO.md, section 5): D0..D16 are GPIO numbers,
- * A0 is pin 17 (the ADC). digitalWrite/digitalRead/pinMode/getPinMode/Pin("D2")/analogRead(A0).
+ * The ESP8266's pins as Espruino numbers them (simulator/README.md, "What it reproduces"): D0..D16
+ * are GPIO numbers, A0 is pin 17 (the ADC).
+ * digitalWrite/digitalRead/pinMode/getPinMode/Pin("D2")/analogRead(A0).
  * analogRead(A0) gives 0 <= v < 1 in steps of 1/1024 from a seeded, slow signal with noise (a
  * model: a sine of about a minute's period around 0.5, plus a slower drift and ±1% noise);
  * any other pin gives NaN. Inputs with nothing driving them read 1 (the default pull-up), or

@@ -1,7 +1,8 @@
 /*
- * Espruino's `Wifi` on the ESP8266 as a state machine over simulated networks (ESPRUINO.md,
- * section 2). The radio state lives as long as the simulator (reset() does not drop the link);
- * the module object and its listeners belong to one interpreter life.
+ * Espruino's `Wifi` on the ESP8266 as a state machine over simulated networks
+ * (simulator/README.md, "What it reproduces"). The radio state lives as long as the simulator
+ * (reset() does not drop the link); the module object and its listeners belong to one interpreter
+ * life.
  *
  * Reproduced: connect(ssid, {password}, cb(err)) with "bad_password" / "no_ap_found", cb(null)
  * straight away when already connected to the same network, events `associated{ssid,mac,channel}`,

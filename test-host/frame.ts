@@ -1,8 +1,8 @@
 /*
- * The binary telemetry frame of the UDP push (SPEC.md), decoded independently of the
- * firmware's own codec so that the harness checks the device rather than trusting its code.
- * 16 bytes, little-endian: 0xA5, version 1, seq u16, uptime-ms u32, a0 u16, free-vars u16,
- * led u8, flags u8 (bit 0 Wi-Fi up, bit 1 low memory), u16 sum of bytes 0..13.
+ * The binary telemetry frame of the UDP push (docs/PROTOCOL.md, "UDP push"), decoded independently
+ * of the firmware's own codec so that the harness checks the device rather than trusting its code.
+ * 16 bytes, little-endian: 0xA5, version 1, seq u16, uptime-ms u32, a0 u16, free-vars u16, led u8,
+ * flags u8 (bit 0 Wi-Fi up, bit 1 low memory), u16 sum of bytes 0..13.
  */
 
 export const FRAME_BYTES = 16;
@@ -32,7 +32,7 @@ export function frameSum(b: Uint8Array): number {
   return s & 0xffff;
 }
 
-/** Decodes and validates one datagram; every field is checked against SPEC.md. */
+/** Decodes and validates one datagram; every field is checked against docs/PROTOCOL.md. */
 export function decodeFrame(b: Uint8Array): FrameResult {
   if (b.length !== FRAME_BYTES) return { ok: false, error: "ELEN", detail: `${b.length} bytes, want ${FRAME_BYTES}` };
   if (b[0] !== FRAME_MAGIC) return { ok: false, error: "EMAGIC", detail: `first byte 0x${b[0].toString(16)}, want 0xa5` };

@@ -1,7 +1,7 @@
 /*
  * A raw HTTP/1.x client for conformance checks: sends exactly the bytes it is given (so
- * malformed requests can be sent), reads until the device closes (SPEC.md: Connection: close),
- * and parses the status line, headers and body without forgiving anything.
+ * malformed requests can be sent), reads until the device closes (docs/WEB.md, "Responses":
+ * Connection: close), and parses the status line, headers and body without forgiving anything.
  */
 import { HarnessError } from "./errors.ts";
 import { type Endpoint, Reader } from "./tcp.ts";
@@ -112,7 +112,7 @@ export function httpGet(ep: Endpoint, path: string, headers: Record<string, stri
   return httpRaw(ep, buildRequest("GET", path, headers), opts);
 }
 
-/** What SPEC.md asks of every response: real reason, Content-Type, Content-Length (event streams and 304 excepted) equal to the body, Connection: close. Returns the problems. */
+/** What docs/WEB.md, "Responses" asks of every response: real reason, Content-Type, Content-Length (event streams and 304 excepted) equal to the body, Connection: close. Returns the problems. */
 export function responseProblems(res: HttpResponse): string[] {
   const p: string[] = [];
   if (!isRealReason(res.status, res.reason)) p.push(`reason "${res.reason}" for ${res.status}, want "${REASONS[res.status] ?? "?"}"`);

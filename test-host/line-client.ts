@@ -1,7 +1,7 @@
 /*
- * A client of the line protocol (SPEC.md, port 4444): sends commands ending in `\n` and reads
- * replies, skipping `#` comment lines wherever they arrive (kept in `comments`), plus parsers
- * for STATUS and sample lines that check every field against SPEC.md.
+ * A client of the line protocol (docs/PROTOCOL.md, "Line protocol"): sends commands ending in `\n`
+ * and reads replies, skipping `#` comment lines wherever they arrive (kept in `comments`), plus
+ * parsers for STATUS and sample lines that check every field against that page.
  */
 import { HarnessError } from "./errors.ts";
 import { type Endpoint, Reader } from "./tcp.ts";
@@ -57,7 +57,7 @@ export function parseStatus(line: string): Status {
   };
 }
 
-/** Parses a sample line `<seq>,<ms>,<a0>,<free>,<led>`; throws EPROTO when it breaks SPEC.md. */
+/** Parses a sample line `<seq>,<ms>,<a0>,<free>,<led>`; throws EPROTO when it breaks docs/PROTOCOL.md, "Samples". */
 export function parseSample(line: string): SampleLine {
   const f = line.split(",");
   if (f.length !== 5 || !f.every((x) => UINT.test(x))) throw new HarnessError("EPROTO", `not a sample line: ${JSON.stringify(line)}`);

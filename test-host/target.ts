@@ -1,6 +1,6 @@
 /*
  * Targets: what the harness drives. A target is only an address, the ports of its services and
- * a way to start and stop it (DESIGN.md: the same harness code serves every tier).
+ * a way to start and stop it: the same harness code serves every tier (docs/HARNESS.md).
  *   sim     starts the simulator in this process on free ports with a temporary state folder
  *           holding what a deploy writes (the web pages; the control token when one is given)
  *   linux   starts Espruino's Linux interpreter ($ESPRUINO_BIN) in a temporary folder, with the

@@ -1,6 +1,6 @@
 /*
- * Lazy module `lazy:line` (docs/MEMORY.md rule 4): the line protocol on port 4444 (SPEC.md, "Line
- * protocol"; docs/PROTOCOL.md): greeting, every command, per-client STREAM, and through
+ * Lazy module `lazy:line` (docs/MEMORY.md rule 4): the line protocol on port 4444
+ * (docs/PROTOCOL.md, "Line protocol"): greeting, every command, per-client STREAM, and through
  * `lazy:line-more` the device's UDP push, FETCH, AUTH and HELP. services/line.ts, resident, admits
  * each client, loads this module for the first one and holds it while a client or the UDP push
  * needs it: a device nobody has a terminal open to does not keep the protocol in RAM.
@@ -181,7 +181,7 @@ const COMMANDS: { [keyword: string]: Command | undefined } = {
     if (w.length > 1) return lineSend(c, "ERR EARG STATUS takes no argument");
     const st = dev.wifi_;
     const rssi = wifiRssi(st);
-    // SPEC.md's STATUS line, written out (an object of the values would cost more than the line).
+    // The STATUS line of docs/PROTOCOL.md, "Line protocol", written out (an object of the values would cost more than the line).
     lineSend(
       c,
       "OK uptime=" + uptimeMs() + " free=" + process.memory(false).free + " led=" + dev.led_ + " clients=" + clients() +

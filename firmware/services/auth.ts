@@ -1,5 +1,5 @@
 /*
- * The optional control token (SPEC.md, "Security"). Read from Storage once at boot
+ * The optional control token (docs/PROTOCOL.md, "Control token"). Read from Storage once at boot
  * (platform/token-store.ts, by app.ts) and kept only here; tokenMatches() compares every byte whatever the
  * first mismatch, and nothing here ever logs or returns it.
  */

@@ -8,7 +8,7 @@
 import type { HttpUrl } from "../../lib/http-url.ts";
 import type { Sample } from "../../lib/sample.ts";
 
-/** One sample (SPEC.md), the record lib/ codecs and the ring share. */
+/** One sample (docs/PROTOCOL.md, "Samples"), the record lib/ codecs and the ring share. */
 export type { Sample };
 
 export type WifiState = "up" | "connecting" | "ap" | "down";
@@ -65,7 +65,7 @@ export interface History {
   subscribe(cb: (s: Sample) => void): () => void;
 }
 
-/** The board's socket budget, kept by the firmware itself (SPEC.md, "Ports"). */
+/** The board's socket budget, kept by the firmware itself (docs/PROTOCOL.md, "Guards"). */
 export interface SocketBudget {
   /** Takes one socket for a client; false when only the reserve is left (the caller refuses the client). */
   acquire(): boolean;

@@ -8,11 +8,11 @@
  * its few variables once and has no scope chain to copy), each short, so that a call lexes only
  * what it runs. State is one object, `dev`, whose fields the minifier shortens.
  *
- * Sockets (SPEC.md "Ports"): every client socket of every service is in its service's list, and
- * a socket Espruino has killed (its peer closed; Espruino removes its `sckt`) is dropped from
- * the list when the lists are next counted, so a close whose event is still queued never makes
- * the device refuse a client it has room for; nor does a socket that is closing (socketFree).
- * One socket is always kept in reserve to refuse the one client too many cleanly.
+ * Sockets (docs/PROTOCOL.md, "Guards"): every client socket of every service is in its service's
+ * list, and a socket Espruino has killed (its peer closed; Espruino removes its `sckt`) is dropped
+ * from the list when the lists are next counted, so a close whose event is still queued never makes
+ * the device refuse a client it has room for; nor does a socket that is closing (socketFree). One
+ * socket is always kept in reserve to refuse the one client too many cleanly.
  */
 import { CONSOLE_POLICY, SOCKET_BUDGET, VARS_TOTAL } from "board-config";
 import { createRing, ringPush, type Ring } from "../../lib/sample-ring.ts";
@@ -23,10 +23,10 @@ import type { EspruinoSocket } from "../platform/socket-held.ts";
 import type { Datagrams } from "../platform/types.ts";
 import type { PushDevice, SocketBudget, WifiState } from "./contracts.ts";
 
-/** Samples held (SPEC.md: the last 60, one a second). */
+/** Samples held: the last 60, one a second (docs/WEB.md, "Routes": /api/samples). */
 export const HISTORY_SIZE = 60;
 
-/** Below this many free variables the device takes no new work (SPEC.md: a tenth of them). */
+/** Below this many free variables the device takes no new work: a tenth of them (docs/MEMORY.md, "Budgets"). */
 export const GUARD_VARS = VARS_TOTAL / 10;
 
 /** Sockets held for the device's life: HTTP, echo TCP, echo UDP, line protocol, and the console's telnet. */
@@ -138,7 +138,7 @@ function busyIn(l: EspruinoSocket[]): number {
  * True when a new client can have a socket: the lists are counted again, without the closed and
  * the closing sockets, only when their lengths say no. A closing socket is not counted: a client
  * that has read its whole answer often connects again before the device's next poll has closed
- * the socket of that answer (SPEC.md "Ports").
+ * the socket of that answer (docs/PROTOCOL.md, "Guards").
  */
 export function socketFree(): boolean {
   if (echoSockets.length + lineSockets.length + webSockets.length + dev.out_ < CLIENT_SOCKETS) return true;

@@ -15,7 +15,7 @@
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { admit, echoSockets, forget, GUARD_VARS } from "./device.ts";
 
-/** Bytes echoed but not yet handed to the network, past which a connection is closed (SPEC.md: at most 2 KB). */
+/** Bytes echoed but not yet handed to the network, past which a connection is closed (docs/PROTOCOL.md, "Echo"). */
 export const MAX_UNSENT = 2048;
 /** Seconds a connection may stay quiet. */
 export const ECHO_IDLE_S = 120;

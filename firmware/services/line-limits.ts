@@ -1,4 +1,4 @@
-/* The line protocol's limits (SPEC.md, "Line protocol"; docs/PROTOCOL.md), read by lazy/line.ts and its tests. */
+/* The line protocol's limits (docs/PROTOCOL.md, "Line protocol"), read by lazy/line.ts and its tests. */
 
 /** Bytes in a line, its `\r\n` not counted: a longer one is answered E2BIG. */
 export const LINE_MAX = 128;

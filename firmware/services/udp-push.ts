@@ -1,9 +1,9 @@
 /*
- * The device's UDP push (SPEC.md): one target for the whole device, kept after the connection
- * that set it closes, until `UDP OFF` or a reboot. Every `ms` it sends the 16-byte binary frame
- * (lib/sample-frame.ts) from the echo service's UDP socket, so it costs no socket of its own.
- * seq counts the push's own samples from 1. UDP has no answer: a target where nothing listens
- * just receives nothing, and a send that throws is logged once per target.
+ * The device's UDP push (docs/PROTOCOL.md, "UDP push"): one target for the whole device, kept after
+ * the connection that set it closes, until `UDP OFF` or a reboot. Every `ms` it sends the 16-byte
+ * binary frame (lib/sample-frame.ts) from the echo service's UDP socket, so it costs no socket of
+ * its own. seq counts the push's own samples from 1. UDP has no answer: a target where nothing
+ * listens just receives nothing, and a send that throws is logged once per target.
  */
 import { encodeFrame, FLAG_LOW_MEMORY, FLAG_WIFI_UP } from "../../lib/sample-frame.ts";
 import type { PushDevice } from "./contracts.ts";

@@ -1,5 +1,5 @@
 /*
- * The device's web server (SPEC.md, "HTTP"; docs/WEB.md), on `net` rather than Espruino's
+ * The device's web server (docs/WEB.md), on `net` rather than Espruino's
  * `http` (which holds a whole request head in RAM, adds no Content-Length and always says "OK"):
  * one request per connection, then a close; every limit of lib/http/request-parser.ts; 408 when
  * the head is not complete TIMEOUT_S after the connect or a body stops arriving for TIMEOUT_S;

@@ -37,8 +37,8 @@ Decisions:
   defines a property of that name. \`.lastIndexOf()\` exists on strings, so it is reported only on an obvious array.
 - Class fields are reported in the bundle (TypeScript with \`useDefineForClassFields: false\` moves them into the
   constructor, so none should appear).
-- RegExp facts not listed in ESPRUINO.md (\`[.]\` matching any character, \`-]\` as an unfinished range, \`\\1\` as
-  character code 1) are read from Espruino's \`src/jswrap_regexp.c\`.
+- Three RegExp facts come from reading Espruino's \`src/jswrap_regexp.c\`: \`[.]\` matches any character, \`-]\` is
+  an unfinished range, \`\\1\` is character code 1.
 
 How the lint (eslint.config.js, on firmware/ and lib/) differs, having no types and no whole bundle:
 

@@ -26,7 +26,7 @@ export interface Check {
   run(ctx: CheckContext): Promise<string | CheckOutcome>;
 }
 
-/** A check that found the device breaking SPEC.md. */
+/** A check that found the device breaking its contract (docs/PROTOCOL.md, docs/WEB.md). */
 export class CheckFailure extends Error {}
 /** A check that cannot run against this target (said why, never counted as a pass). */
 export class CheckSkip extends Error {}

@@ -121,7 +121,7 @@ const socketLimit: Check = {
       expect(refused !== null, `${held.length} line clients were all served: no limit below ${max} clients`);
       expect(refused !== "served", "the refused client got ERR EBUSY but the connection stayed open");
       expect(refused !== "silent", "the extra client got neither ERR EBUSY nor a close");
-      expect(held.length >= 3, `only ${held.length} clients served at once, SPEC.md wants at least 3`);
+      expect(held.length >= 3, `only ${held.length} clients served at once, docs/PROTOCOL.md wants at least 3`);
       const budget = clientSockets(ctx.target.board);
       // With the budget full, HTTP answers 503 with Retry-After (or closes) and echo closes.
       let http = "close";

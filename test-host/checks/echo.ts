@@ -1,5 +1,5 @@
 /*
- * Echo conformance (SPEC.md, "Echo"): TCP integrity over sizes from 1 byte to 64 KB, every byte
+ * Echo conformance (docs/PROTOCOL.md, "Echo"): TCP integrity over sizes from 1 byte to 64 KB, every byte
  * value and random splits, always as a well-behaved client (at most 1 KB sent and not yet
  * echoed); the non-reading client closed past its bound; UDP datagrams up to 260 bytes.
  */
@@ -8,7 +8,7 @@ import { Reader, sleep, type Endpoint } from "../tcp.ts";
 import { UdpPeer } from "../udp.ts";
 import { type Check, type CheckContext, expect, fail, randomBytes } from "./context.ts";
 
-/** SPEC.md: a well-behaved client keeps at most this many bytes sent but not yet echoed. */
+/** A well-behaved client keeps at most this many bytes sent but not yet echoed (docs/PROTOCOL.md, "Echo"). */
 export const ECHO_WINDOW = 1024;
 
 export interface EchoRun {

@@ -1,8 +1,9 @@
 /*
- * HTTP conformance (SPEC.md, "HTTP"): every route and its answer, the statuses for bad requests
- * (400, 404 HTML vs JSON, 405 with Allow, 413, 414, 431), and what every response must carry:
- * the real reason phrase, Content-Type, a Content-Length equal to the body, Connection: close;
- * HTTP/1.0; ETag and 304; gzip with Vary; pages that link to each other. 408 is in `hostile`.
+ * HTTP conformance (docs/WEB.md, "Routes", "Responses", "Limits"): every route and its answer, the
+ * statuses for bad requests (400, 404 HTML vs JSON, 405 with Allow, 413, 414, 431), and what every
+ * response must carry: the real reason phrase, Content-Type, a Content-Length equal to the body,
+ * Connection: close; HTTP/1.0; ETag and 304; gzip with Vary; pages that link to each other. 408 is
+ * in `hostile`.
  */
 import { gunzipSync } from "node:zlib";
 import { buildRequest, httpGet, httpRaw, type HttpResponse, responseProblems } from "../http-client.ts";
@@ -18,7 +19,7 @@ function authHeaders(ctx: CheckContext): Record<string, string> {
   return ctx.target.token ? { Authorization: `Bearer ${ctx.target.token}` } : {};
 }
 
-/** Fails unless the response has `status` and everything SPEC.md asks of every response. */
+/** Fails unless the response has `status` and everything docs/WEB.md, "Responses" asks of every response. */
 export function expectResponse(what: string, res: HttpResponse, status: number, type?: string): void {
   expect(res.status === status, `${what}: ${res.status} ${res.reason}, want ${status}`);
   const p = responseProblems(res);

@@ -1,5 +1,5 @@
 /*
- * Line protocol conformance (SPEC.md, "Line protocol"): the greeting, every command and its
+ * Line protocol conformance (docs/PROTOCOL.md, "Line protocol"): the greeting, every command and its
  * reply, case-insensitive keywords, `\r\n` endings, empty lines, ERR codes (EUNKNOWN, EARG for
  * out-of-range arguments, E2BIG for long lines with the connection living on), pipelined and
  * byte-by-byte commands, QUIT. Comments are skipped wherever they arrive (LineClient does it).

@@ -1,8 +1,8 @@
 /*
- * Telemetry conformance (SPEC.md): STREAM's reply, header and samples (seq from 1 with no gap,
- * the rate measured on the device's own clock), STOP, per-client rates; the UDP push of 16-byte
- * frames, decoded independently and their sums checked, kept after the connection that set it
- * closes, until UDP OFF.
+ * Telemetry conformance (docs/PROTOCOL.md, "Samples", "Numbering", "UDP push"): STREAM's reply,
+ * header and samples (seq from 1 with no gap, the rate measured on the device's own clock), STOP,
+ * per-client rates; the UDP push of 16-byte frames, decoded independently and their sums checked,
+ * kept after the connection that set it closes, until UDP OFF.
  */
 import { decodeFrame, type Frame } from "../frame.ts";
 import { LineClient, parseSample, type SampleLine } from "../line-client.ts";

@@ -1,5 +1,6 @@
 /*
- * `check`: the conformance suite of SPEC.md against one target, one row per check.
+ * `check`: the conformance suite of docs/PROTOCOL.md and docs/WEB.md against one target, one row per
+ * check (docs/HARNESS.md, "What each command checks").
  * Order matters little but each check leaves the device as it found it (LED, streams, UDP push).
  */
 import { controlChecks } from "../checks/control.ts";

@@ -3,7 +3,7 @@
  * head (and, in full runs, a stalled body), oversized lines, binary garbage on every service
  * port, half-open and abandoned connections, a connect storm past the socket limit, a corpus of
  * malformed HTTP. Then proof that the device still serves every service and that its free
- * variables came back within 20 of where they started (SPEC.md, "Memory").
+ * variables came back within 20 of where they started (docs/MEMORY.md, "Budgets").
  * The console port is left alone: it is Espruino's REPL, and garbage typed there is code.
  */
 import { type CheckContext, type Check, expect, fail, randomBytes, runChecks, seededRng } from "../checks/context.ts";

@@ -4,7 +4,7 @@
  * READ and STATUS); HTTP clients make one connection per request (the device closes each).
  * Reports requests and bytes per second, latency p50/p95/p99, errors by kind (a 503 is counted
  * apart: it is the device refusing cleanly when a socket is still closing), and the device's
- * free variables before and after (which must come back within 20, SPEC.md "Memory").
+ * free variables before and after (which must come back within 20: docs/MEMORY.md, "Budgets").
  */
 import type { LoadService } from "../args.ts";
 import { randomBytes, seededRng } from "../checks/context.ts";
@@ -50,7 +50,7 @@ export interface LoadSummary extends Record<string, unknown> {
   freeAfter: number | null;
 }
 
-/** Memory must come back within this many variables (SPEC.md, "Memory"). */
+/** Memory must come back within this many variables (docs/MEMORY.md, "Budgets"). */
 export const MEMORY_TOLERANCE = 20;
 
 function newTally(): Tally {
@@ -189,7 +189,8 @@ export async function runLoad(
 ): Promise<{ results: CheckResult[]; summary: LoadSummary }> {
   const budget = clientSockets(target.board);
   // An HTTP client opens a connection per request, and a closing socket holds its slot for a
-  // moment: by default leave it room, at SPEC.md's guaranteed 3 clients.
+  // moment: by default leave it room, at the 3 clients the device always serves (docs/PROTOCOL.md,
+  // "Guards").
   let clients = opts.clients ?? (opts.service === "http" || opts.service === "mixed" ? Math.min(budget, 3) : budget);
   if (clients > budget) {
     progress(`load: ${clients} clients asked, the ${target.board.name} board leaves ${budget} at once; using ${budget}`);

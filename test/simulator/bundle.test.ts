@@ -1,6 +1,6 @@
 /*
  * The built firmware (dist/sim.js, built if missing or stale) boots in the simulator and answers
- * TCP and UDP echo on the mapped echo port (SPEC.md, "Echo").
+ * TCP and UDP echo on the mapped echo port (docs/PROTOCOL.md, "Echo").
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,8 +1,8 @@
 /*
- * The simulator's `net` against ESPRUINO.md sections 1 and 2: write() returns false and `drain`
- * follows, data in chunks of at most the board's chunk size (random sizes when asked), writing
- * after end() throws "This socket is closed", close events in Espruino's order, no destroy(),
- * and the socket budget (an eleventh socket is refused as Espruino does).
+ * The simulator's `net` against Espruino's (simulator/README.md, "What it reproduces"): write()
+ * returns false and `drain` follows, data in chunks of at most the board's chunk size (random sizes
+ * when asked), writing after end() throws "This socket is closed", close events in Espruino's
+ * order, no destroy(), and the socket budget (an eleventh socket is refused as Espruino does).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

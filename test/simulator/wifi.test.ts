@@ -1,8 +1,8 @@
 /*
- * The simulator's `Wifi` against ESPRUINO.md section 2: events and their payloads (`connected`
- * with `mask`, `disconnected` with a reason), bad_password, scan's one-argument callback,
- * getIP/getStatus/getDetails, the drop/up fault with the SDK's automatic reconnect, save/restore
- * through `.wificfg`.
+ * The simulator's `Wifi` against Espruino's (simulator/README.md, "What it reproduces"): events and
+ * their payloads (`connected` with `mask`, `disconnected` with a reason), bad_password, scan's
+ * one-argument callback, getIP/getStatus/getDetails, the drop/up fault with the SDK's automatic
+ * reconnect, save/restore through `.wificfg`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -36,7 +36,7 @@ test("the linux bundle boots from Storage in Espruino's interpreter with no synt
   assert.doesNotMatch(log, /SyntaxError|ReferenceError|Uncaught|OUT OF MEMORY|LOW_MEMORY|ASSERT/);
 });
 
-test("every check of SPEC.md passes against the bundle booted in Espruino's Linux interpreter", { skip: SKIP, concurrency: false }, async () => {
+test("every conformance check passes against the bundle booted in Espruino's Linux interpreter", { skip: SKIP, concurrency: false }, async () => {
   const results = await withLinux((t) => runCheck(t, { quick: true, only: [], seed: 42 }));
   assert.equal(failures(results), "");
 });

@@ -28,7 +28,7 @@ async function withSim<T>(fn: (t: Target) => Promise<T>, token?: string): Promis
   }
 }
 
-test("every check of SPEC.md passes against the simulator, and the run leaves no Node warning (a listener piled up per loop pass)", async () => {
+test("every conformance check passes against the simulator, and the run leaves no Node warning (a listener piled up per loop pass)", async () => {
   const warnings: string[] = [];
   const onWarning = (w: Error): void => {
     warnings.push(`${w.name}: ${w.message}`);

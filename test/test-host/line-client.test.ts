@@ -1,4 +1,4 @@
-/* The harness's parsers of STATUS and sample lines hold the device to SPEC.md. */
+/* The harness's parsers of STATUS and sample lines hold the device to docs/PROTOCOL.md. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { errCode, parseSample, parseStatus } from "../../test-host/line-client.ts";
@@ -25,7 +25,7 @@ test("parseStatus rejects missing, reordered or malformed fields", () => {
   for (const line of bad) assert.throws(() => parseStatus(line), /STATUS/, line);
 });
 
-test("parseSample reads a sample line and rejects one that breaks SPEC.md", () => {
+test("parseSample reads a sample line and rejects one that breaks docs/PROTOCOL.md", () => {
   assert.deepEqual(parseSample("3,1500,512,1200,0"), { seq: 3, ms: 1500, a0: 512, free: 1200, led: 0 });
   for (const l of ["0,1,1,1,0", "1,1,1024,1,0", "1,1,1,1,2", "1,1,1,1", "1,1,1,1,0,9", "a,1,1,1,0", "1,-1,1,1,0"]) {
     assert.throws(() => parseSample(l), /sample|seq|a0|led/, l);

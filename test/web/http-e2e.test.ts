@@ -1,6 +1,6 @@
 /*
  * End to end: the built sim bundle in the simulator, its Storage holding the web build, every
- * route and status of SPEC.md's HTTP section over real sockets on 127.0.0.1, and the bad inputs
+ * route and status of docs/WEB.md over real sockets on 127.0.0.1, and the bad inputs
  * of issue 5, each followed by a good request and a check that sockets came back.
  */
 import { after, before, describe, test } from "node:test";
@@ -294,9 +294,9 @@ describe("web server on the simulator", () => {
   });
 
   test("with the client sockets all but one held, requests sent as soon as the last answer is read are all served", async () => {
-    // Three line clients leave the web server one client socket besides the reserve (SPEC.md
-    // "Ports"). A browser or a script reads an answer to its Content-Length and sends the next
-    // request at once, while the device's socket of that answer is still closing.
+    // Three line clients leave the web server one client socket besides the reserve
+    // (docs/PROTOCOL.md, "Guards"). A browser or a script reads an answer to its Content-Length and
+    // sends the next request at once, while the device's socket of that answer is still closing.
     const held: Socket[] = [];
     for (let i = 0; i < 3; i++) {
       const s = connect(w.sim.ports.line, "127.0.0.1");

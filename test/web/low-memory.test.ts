@@ -1,6 +1,6 @@
 /*
  * A new HTTP client is served only when it fits in memory: with too few variables free the
- * device answers a complete 503 (SPEC.md: status, Content-Type,
+ * device answers a complete 503 (docs/WEB.md, "Responses": status, Content-Type,
  * Content-Length, Retry-After, Connection: close) instead of loading, and serves again once
  * memory is back. The simulator's low-memory fault makes `process.memory().free` small.
  */

@@ -29,7 +29,7 @@ function drain(w: ReturnType<typeof start>, max: number, between?: () => void): 
   return out;
 }
 
-test("the answer is the samples JSON of SPEC.md, with the announced length", () => {
+test("the answer is the samples JSON of docs/WEB.md, with the announced length", () => {
   const w = start(ring(75));
   const text = drain(w, 268);
   assert.equal(text.length, w.length);
