@@ -14,11 +14,16 @@
  *   --seed <n>            seed of random splits and the analog signal
  *   --wifi-drop-after <s> drop Wi-Fi after s seconds (--wifi-down-for <s>, default 10; 0 = for good)
  *   --low-memory --slow-drain --split-random   faults from the start
+ *   --fleet <n> --mqtt <url> N devices against one MQTT broker (simulator/fleet.ts), each with
+ *                         its name, state folder <state>/fleet/<name> and free ports
+ *   --fleet-name <base>   names <base>-01.. (default sim); --mqtt-prefix <p> the topic prefix
  */
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildWeb } from "../scripts/build-web.ts";
+import { loadDotEnv } from "../scripts/deploy/secrets.ts";
 import { BoardConfigError, loadBoard } from "../board-configs/index.ts";
+import { checkFleetWords, describeBroker, FLEET_MAX, parseMqttUrl, startFleet } from "./fleet.ts";
 import { ensureBundle, REPO_ROOT, startSimulator, type SimulatorOptions } from "./index.ts";
 
 const START_USAGE = `usage: npm start -- [options]
@@ -37,10 +42,29 @@ Runs the firmware in the simulator and prints where to reach each service.
   --low-memory --slow-drain --split-random   faults from the start
   --help                  this text
 
+A fleet: N devices against one MQTT broker, each with its own name, state folder
+(<state>/fleet/<name>) and free host ports, its Storage file mqtt naming the broker:
+
+  --fleet <n>             how many devices (1..${FLEET_MAX}); needs --mqtt
+  --mqtt <url>            the broker, mqtt://[user@]host[:port] (port 1883 by default; a user's
+                          password from ESPFW_MQTT_PASSWORD or .env rather than the URL: ps shows it)
+  --fleet-name <base>     device names <base>-01, <base>-02.. (default sim)
+  --mqtt-prefix <p>       topic prefix (default espfw): topics <p>/<name>/status, sample, state..
+
+  npm start -- --fleet 20 --mqtt mqtt://127.0.0.1:1883
+  npm run harness -- fleet --mqtt mqtt://127.0.0.1:1883     # watch them
+
 Exit codes: 0 stopped with Ctrl-C, 1 failed, 2 bad usage.
 `;
 
-type CliOptions = SimulatorOptions & { boardName: string; fresh?: boolean };
+type CliOptions = SimulatorOptions & {
+  boardName: string;
+  fresh?: boolean;
+  fleet?: number;
+  mqtt?: string;
+  fleetName?: string;
+  mqttPrefix?: string;
+};
 
 function parse(argv: string[]): CliOptions {
   const o: CliOptions = { boardName: "sim", faults: {} };
@@ -49,9 +73,20 @@ function parse(argv: string[]): CliOptions {
     if (argv[i] === undefined || !Number.isFinite(v)) throw new Error(`${flag} needs a number`);
     return v;
   };
+  const str = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--board") o.boardName = argv[++i];
+    if (a === "--fleet") {
+      o.fleet = num(++i, a);
+      if (!Number.isInteger(o.fleet) || o.fleet < 1 || o.fleet > FLEET_MAX) throw new Error(`--fleet wants 1..${FLEET_MAX} devices`);
+    } else if (a === "--mqtt") o.mqtt = str(++i, a);
+    else if (a === "--fleet-name") o.fleetName = str(++i, a);
+    else if (a === "--mqtt-prefix") o.mqttPrefix = str(++i, a);
+    else if (a === "--board") o.boardName = argv[++i];
     else if (a === "--bundle") o.bundle = argv[++i];
     else if (a === "--state") o.stateDir = argv[++i];
     else if (a === "--fresh") o.fresh = true;
@@ -68,6 +103,15 @@ function parse(argv: string[]): CliOptions {
       process.stdout.write(START_USAGE);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  if (o.fleet === undefined) {
+    if (o.mqtt !== undefined || o.fleetName !== undefined || o.mqttPrefix !== undefined) throw new Error("--mqtt, --fleet-name and --mqtt-prefix go with --fleet <n>");
+  } else {
+    if (o.mqtt === undefined) throw new Error("--fleet needs --mqtt <url>: the broker the devices connect to");
+    // Checked here so that a bad URL is a bad command line (exit 2); the message never holds it.
+    parseMqttUrl(o.mqtt);
+    checkFleetWords(o.fleetName ?? "sim", o.mqttPrefix ?? "espfw");
+    if (o.portOffset !== undefined || o.controlPort !== undefined) throw new Error("--port-offset and --control are for one device: each device of a fleet gets free ports");
   }
   return o;
 }
@@ -90,6 +134,80 @@ function deployedProgram(stateDir: string): string | null {
   return null;
 }
 
+/** Stops `stop` on Ctrl-C or SIGTERM, then exits 0 (1 when stopping failed). */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (sig: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\nsim: ${sig}, stopping\n`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+}
+
+/** The web pages a deploy writes beside the bundle (built with it), as Storage manifests. */
+function webManifests(): string[] {
+  const webManifest = join(REPO_ROOT, "dist", "web", "manifest.json");
+  if (!existsSync(webManifest)) buildWeb();
+  return existsSync(webManifest) ? [webManifest] : [];
+}
+
+/** `--fleet <n> --mqtt <url>`: N devices, one line each, the broker's address without credentials. */
+async function runFleet(o: SimulatorOptions & { boardName: string; fresh?: boolean; stateDir: string; n: number; mqtt: string; namePrefix?: string; prefix?: string }): Promise<void> {
+  // A user's password from ESPFW_MQTT_PASSWORD, set or in .env, as the other commands read secrets.
+  loadDotEnv();
+  const broker = parseMqttUrl(o.mqtt, process.env);
+  if (o.bundle === undefined) {
+    const b = ensureBundle(o.boardName);
+    if (b.built) process.stdout.write(`sim: built ${b.file}\n`);
+  }
+  const stateRoot = join(o.stateDir, "fleet");
+  if (o.fresh) process.stdout.write(`sim: --fresh: erasing each device's Storage under ${stateRoot}\n`);
+  const printers = new Map<string, (t: string) => void>();
+  const fleet = await startFleet({
+    n: o.n,
+    mqtt: broker,
+    namePrefix: o.namePrefix,
+    prefix: o.prefix,
+    stateRoot,
+    fresh: o.fresh,
+    seed: o.seed,
+    sim: {
+      board: o.boardName,
+      bundle: o.bundle,
+      faults: o.faults,
+      wifiDropAfter: o.wifiDropAfter,
+      wifiDownFor: o.wifiDownFor,
+      storageManifests: webManifests(),
+    },
+    onConsole: (name, t) => {
+      let p = printers.get(name);
+      if (p === undefined) printers.set(name, (p = prefixer(`${name}| `)));
+      p(t);
+    },
+    onLog: (name, l) => process.stdout.write(`sim: ${name}: ${l}\n`),
+  });
+  const first = fleet.devices[0].sim;
+  const w = Math.max(...fleet.devices.map((d) => d.name.length));
+  process.stdout.write(
+    [
+      `sim: a fleet of ${fleet.devices.length} ${first.board.name} devices (${first.board.espruino.build} ${first.board.espruino.version}) running ${first.bundle}, unless a device's Storage holds a deployed program`,
+      `sim: MQTT broker ${describeBroker(broker)}, topics ${fleet.prefix}/<name>/...`,
+      `sim: state (Storage) in ${stateRoot}/<name>`,
+      ...fleet.devices.map((d) => `sim:   ${d.name.padEnd(w)}  http ${d.sim.ports.http}  line ${d.sim.ports.line}  echo ${d.sim.ports.echo}  console ${d.sim.ports.console}`),
+      `sim: watch them: npm run harness -- fleet --mqtt ${describeBroker({ host: broker.host, port: broker.port })}${fleet.prefix !== "espfw" ? ` --prefix ${fleet.prefix}` : ""}`,
+      "sim: Ctrl-C stops",
+      "",
+    ].join("\n"),
+  );
+  stopOnSignals(() => fleet.stop());
+}
+
 async function main(): Promise<void> {
   let parsed: CliOptions;
   try {
@@ -99,8 +217,9 @@ async function main(): Promise<void> {
     process.stderr.write(`sim: ${(e as Error).message}\n\n${START_USAGE}`);
     process.exit(2);
   }
-  const { fresh, ...o } = parsed;
+  const { fresh, fleet, mqtt, fleetName, mqttPrefix, ...o } = parsed;
   const stateDir = o.stateDir ?? join(REPO_ROOT, ".sim-state");
+  if (fleet !== undefined) return runFleet({ ...o, fresh, stateDir, n: fleet, mqtt: mqtt!, namePrefix: fleetName, prefix: mqttPrefix });
   if (fresh) {
     // The state's Storage (what a deploy or the console saved), not the folder the user named.
     rmSync(join(stateDir, "storage"), { recursive: true, force: true });
@@ -113,11 +232,9 @@ async function main(): Promise<void> {
     if (b.built) process.stdout.write(`sim: built ${b.file}\n`);
   }
   // What a deploy writes beside the bundle: the web pages (built with the bundle).
-  const webManifest = join(REPO_ROOT, "dist", "web", "manifest.json");
-  if (!existsSync(webManifest)) buildWeb();
   const sim = await startSimulator({
     ...o,
-    storageManifests: existsSync(webManifest) ? [webManifest] : [],
+    storageManifests: webManifests(),
     board: o.boardName,
     stateDir,
     onConsole: prefixer("device| "),
@@ -141,18 +258,7 @@ async function main(): Promise<void> {
       .filter((l, i, a) => l !== "" || i === a.length - 1)
       .join("\n"),
   );
-  let stopping = false;
-  const stop = (sig: string): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\nsim: ${sig}, stopping\n`);
-    sim.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  stopOnSignals(() => sim.stop());
 }
 
 main().catch((e: unknown) => {
