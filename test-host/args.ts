@@ -40,6 +40,7 @@ export interface HarnessArgs {
 }
 
 export const USAGE = `usage: npm run harness -- <check|load|hostile|collect> --target <sim|linux|address> [options]
+       npm run harness -- fleet --mqtt mqtt://host:port [options]   (devices on an MQTT broker; fleet --help)
 
   --target <t>           sim (starts the simulator), linux (starts $ESPRUINO_BIN), or a board's IP address
   --board <name>         board config for an address target (default nodemcu)
@@ -129,7 +130,8 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   }
   if (a.help) return a;
   if (command === undefined) throw new HarnessError("EUSAGE", `a command is needed: ${COMMANDS.join(", ")}`);
-  if (!(COMMANDS as readonly string[]).includes(command)) throw new HarnessError("EUSAGE", `unknown command "${command}"; commands: ${COMMANDS.join(", ")}`);
+  if (command === "fleet") throw new HarnessError("EUSAGE", "fleet takes --mqtt <url>, not a target (npm run harness -- fleet --help)");
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new HarnessError("EUSAGE", `unknown command "${command}"; commands: ${COMMANDS.join(", ")}, fleet`);
   a.command = command as Command;
   if (a.target === "") throw new HarnessError("EUSAGE", "--target is needed: sim, linux, or a board's address");
   return a;

@@ -3,12 +3,15 @@
  * (USAGE in args.ts). Prints a table (one line per check) on stdout, progress on stderr, writes
  * `--json <file>` when asked, and exits 0 when every check passed, 1 when one failed, 2 when the
  * harness could not run (bad arguments, a target that cannot be started or reached).
+ * `npm run harness -- fleet --mqtt <url>` is a view of the devices on an MQTT broker, with no
+ * target and options of its own (commands/fleet.ts).
  */
 import { resolve } from "node:path";
 import { loadDotEnv } from "../scripts/deploy/secrets.ts";
 import { type HarnessArgs, parseArgs, USAGE } from "./args.ts";
 import { runCheck } from "./commands/check.ts";
 import { runCollect } from "./commands/collect.ts";
+import { fleetMain } from "./commands/fleet.ts";
 import { runHostile } from "./commands/hostile.ts";
 import { runLoad } from "./commands/load.ts";
 import { HarnessError, messageOf } from "./errors.ts";
@@ -63,6 +66,12 @@ export async function runCommand(args: HarnessArgs, target: Target): Promise<Run
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `fleet` watches a broker rather than a target: its own options (commands/fleet.ts).
+  const word = argv.findIndex((a) => !a.startsWith("-"));
+  if (argv[word] === "fleet") {
+    loadDotEnv();
+    return fleetMain([...argv.slice(0, word), ...argv.slice(word + 1)], process.env);
+  }
   let args: HarnessArgs;
   try {
     loadDotEnv();

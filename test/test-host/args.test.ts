@@ -39,4 +39,5 @@ test("parseArgs rejects what it does not know with EUSAGE and says what was wron
   usage(["collect", "--target", "sim", "--interval", "10"], /--interval wants a number 50\.\.60000/);
   usage(["collect", "--target", "sim", "--transport", "sctp"], /--transport wants tcp or udp/);
   usage(["check", "load", "--target", "sim"], /one command only/);
+  usage(["fleet", "--target", "sim"], /fleet takes --mqtt <url>, not a target/);
 });
