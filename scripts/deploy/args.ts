@@ -27,6 +27,13 @@ export interface DeployArgs {
 export interface ProvisionArgs {
   port?: string;
   ssid?: string;
+  /** `mqtt://[user@]host[:port]`, or "off" to remove the configuration. */
+  mqtt?: string;
+  mqttPrefix?: string;
+  mqttName?: string;
+  mqttPeriod?: string;
+  /** A discovery prefix, or "off". */
+  mqttHa?: string;
   timeoutS: number;
   fast: boolean;
   verbose: boolean;
@@ -54,15 +61,25 @@ export const DEPLOY_USAGE = `usage: npm run deploy -- --board <name> --port </de
 Secrets, from the environment only: ESPFW_TOKEN, ESPFW_CONSOLE_PASSWORD (see .env.example).
 `;
 
-export const PROVISION_USAGE = `usage: npm run provision -- --port </dev/ttyUSB0 | tcp://<ip>[:port]> --ssid <network name> [options]
+export const PROVISION_USAGE = `usage: npm run provision -- --port </dev/ttyUSB0 | tcp://<ip>[:port]> [--ssid <network name>] [--mqtt <url|off>] [options]
 
-  --port <p>       the device's console: a serial port, or tcp://<ip>[:port]
-  --ssid <name>    the Wi-Fi network to join
-  --timeout <s>    how long to wait for an address (default 30)
-  --fast           no pacing between console writes
-  --verbose        show what the espruino package logs (secrets redacted)
+  --port <p>             the device's console: a serial port, or tcp://<ip>[:port]
+  --ssid <name>          the Wi-Fi network to join
+  --mqtt <url>           the MQTT broker the device reports to: mqtt://[user@]host[:port] (port 1883 by
+                         default); written to Storage "mqtt", then the device restarts its program (load())
+  --mqtt off             remove the MQTT configuration (MQTT off), then restart the program
+  --mqtt-prefix <p>      the first topic level (default espfw): topics are <prefix>/<name>/...
+  --mqtt-name <n>        the device's name in topics and its client id (default the board's device name)
+  --mqtt-period <s>      seconds between samples, 1..3600 (default 1)
+  --mqtt-ha <prefix|off> Home Assistant discovery prefix (default homeassistant), off for none
+  --timeout <s>          how long to wait for an address, and for the device to start MQTT (default 30)
+  --fast                 no pacing between console writes
+  --verbose              show what the espruino package logs (secrets redacted)
 
+Give --ssid, --mqtt or both (Wi-Fi is joined first).
 The Wi-Fi password is read from ESPFW_WIFI_PASSWORD, or asked for without echo.
+The MQTT password (only with a user in the URL) is read from ESPFW_MQTT_PASSWORD, or asked for
+without echo; a password in the URL (user:password@) is refused.
 A locked console is unlocked with ESPFW_CONSOLE_PASSWORD.
 `;
 
@@ -97,7 +114,7 @@ export function parsePorts(v: string): Partial<ServicePorts> {
   return out;
 }
 
-const SECRET_FLAGS = ["--token", "--password", "--console-password", "--wifi-password"];
+const SECRET_FLAGS = ["--token", "--password", "--console-password", "--wifi-password", "--mqtt-password", "--mqtt-pass"];
 
 function refuseSecretFlag(arg: string): void {
   if (SECRET_FLAGS.indexOf(arg.split("=")[0]) >= 0) {
@@ -140,6 +157,11 @@ export function parseProvisionArgs(argv: readonly string[]): ProvisionArgs {
     switch (arg) {
       case "--port": case "-p": a.port = t.value(arg); break;
       case "--ssid": a.ssid = t.value(arg); break;
+      case "--mqtt": a.mqtt = t.value(arg); break;
+      case "--mqtt-prefix": a.mqttPrefix = t.value(arg); break;
+      case "--mqtt-name": a.mqttName = t.value(arg); break;
+      case "--mqtt-period": a.mqttPeriod = t.value(arg); break;
+      case "--mqtt-ha": a.mqttHa = t.value(arg); break;
       case "--timeout": a.timeoutS = seconds(arg, t.value(arg)); break;
       case "--fast": a.fast = true; break;
       case "--verbose": case "-v": a.verbose = true; break;

@@ -107,3 +107,18 @@ export const WIFI_RESULT_EXPR =
 export const HOSTNAME_EXPR = '(function(){try{return require("Wifi").getHostname()||"";}catch(e){return "";}})()';
 
 export const WIFI_SAVE_EXPR = '(function(){require("Wifi").save();delete global.__espfwWifi;return require("Storage").list().indexOf(".wificfg")>=0;})()';
+
+/**
+ * MQTT (provision --mqtt): writes Storage file `name` (the whole configuration, JSON) in one
+ * console line, answering true. Base64, so that no quoting on the way can change a byte; the
+ * line carries the password, so it is sent with echo off (evaluate's DLE) and the redactor is
+ * given the file's text, which covers this form of it.
+ */
+export function mqttWriteExpr(name: string, data: Buffer): string {
+  return `require("Storage").write(${JSON.stringify(name)},atob(${JSON.stringify(data.toString("base64"))}))`;
+}
+
+/** True when Storage file `name` exists. */
+export function fileExistsExpr(name: string): string {
+  return `require("Storage").read(${JSON.stringify(name)})!==undefined`;
+}

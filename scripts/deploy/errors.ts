@@ -17,6 +17,7 @@ export type DeployErrorCode =
   | "ENOSECRET" // a secret is needed and there is no way to get it
   | "EWIFI" // Wi-Fi connection failed
   | "EWIFISTATE" // the deployed firmware reports a Wi-Fi state it cannot be in
+  | "EMQTT" // the device did not start MQTT with the configuration provisioned, or the broker refused it
   | "ECHECK" // the harness check failed
   | "ECANCELED"
   | "ENOTOOL"; // an external tool (esptool) is missing

@@ -7,6 +7,7 @@
  *   ESPFW_TOKEN              the control token written to the device's Storage (optional)
  *   ESPFW_CONSOLE_PASSWORD   the console password for boards whose console policy is "lock"
  *   ESPFW_WIFI_PASSWORD      the Wi-Fi password for `provision`
+ *   ESPFW_MQTT_PASSWORD      the MQTT broker's password for `provision --mqtt mqtt://user@host`
  *
  * Limits: the redactor hides each secret as typed, JSON-escaped and base64-encoded (the forms the
  * tools put on the wire); a secret shorter than 4 characters is still hidden but the tools warn
@@ -43,6 +44,7 @@ export function loadDotEnv(file: string = DOT_ENV, env: NodeJS.ProcessEnv = proc
 export const ENV_TOKEN = "ESPFW_TOKEN";
 export const ENV_CONSOLE_PASSWORD = "ESPFW_CONSOLE_PASSWORD";
 export const ENV_WIFI_PASSWORD = "ESPFW_WIFI_PASSWORD";
+export const ENV_MQTT_PASSWORD = "ESPFW_MQTT_PASSWORD";
 
 /** Reads a secret from the environment; an empty value counts as unset. */
 export function secretFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
