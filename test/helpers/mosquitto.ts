@@ -3,6 +3,8 @@
  * it), started on a free port of 127.0.0.1 with a config of its own in a temporary folder,
  * anonymous clients allowed, nothing persisted. stop() and start() again on the same port give a
  * broker restart. Where Mosquitto is missing, mosquittoPath() is null and the tests say so.
+ * Lines of `extra` go at the end of the config: a bridge to another broker, say (its
+ * `connection` section; test/firmware/e2e/fleet-bridge.e2e.test.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -52,13 +54,18 @@ export interface Broker {
   log(): string;
 }
 
-export async function startBroker(port?: number): Promise<Broker> {
+export interface BrokerOptions {
+  /** Lines added at the end of the config (after the listener and the defaults above). */
+  extra?: readonly string[];
+}
+
+export async function startBroker(port?: number, o: BrokerOptions = {}): Promise<Broker> {
   const bin = mosquittoPath();
   if (bin === null) throw new Error("mosquitto is not installed (scripts/install-system-deps.sh)");
   const dir = mkdtempSync(join(tmpdir(), "mosquitto-"));
   const p = port ?? (await freePort());
   const conf = join(dir, "mosquitto.conf");
-  writeFileSync(conf, `listener ${p} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\nlog_type error\nlog_type warning\nlog_type notice\n`);
+  writeFileSync(conf, `listener ${p} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\nlog_type error\nlog_type warning\nlog_type notice\n${(o.extra ?? []).map((l) => l + "\n").join("")}`);
   let proc: ChildProcess | null = null;
   let out = "";
   const b: Broker = {
