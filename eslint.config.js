@@ -130,7 +130,7 @@ const espruinoPlugin = {
       create(context) {
         const src = context.sourceCode;
         function check(node, pattern, flags, patternStart) {
-          for (const f of checkRegExp(pattern, flags)) {
+          for (const f of checkRegExp(pattern, flags, patternStart !== null)) {
             if (f.rule === "unicode-code-point-escape") continue; // no-restricted-syntax reports it
             const at = patternStart !== null && f.index >= 0 ? patternStart + f.index : node.range[0];
             const loc = src.getLocFromIndex(at);
@@ -263,6 +263,8 @@ export default tseslint.config(
     name: "all/common",
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      // `\/` inside a class is needed by Espruino's lexer (rule regexp-slash-in-class).
+      "no-useless-escape": ["error", { allowRegexCharacters: ["/"] }],
     },
   },
   {

@@ -49,7 +49,7 @@ import { load as loadHa } from "lazy:mqtt-ha";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { dev, lowMemory, sampleCsv, setLed, uptimeMs } from "../services/device.ts";
-import { MQTT_FILE, type MqttConfig } from "../services/mqtt.ts";
+import type { MqttConfig } from "../services/mqtt.ts";
 
 /** Largest packet taken from the broker, in bytes (a command is a few dozen). */
 export const IN_MAX = 256;
@@ -112,7 +112,7 @@ export function mqttConfig(text: string): MqttConfig | string {
   try {
     o = JSON.parse(text);
   } catch (e) {
-    return "the file " + MQTT_FILE + " is not JSON";
+    return "the file mqtt is not JSON";
   }
   if (typeof o !== "object" || o === null) return "the configuration is not an object";
   const c: MqttConfig = {
@@ -132,7 +132,7 @@ export function mqttConfig(text: string): MqttConfig | string {
   for (let i = 0; i < 3; i++) {
     const w = words[i];
     // Topic levels: no wildcard, separator or NUL; the name is the client id too.
-    if (typeof w !== "string" || w.length > FIELD_MAX || (w === "" && i < 2) || /[+#/\x00]/.test(w)) return "bad prefix, name or ha";
+    if (typeof w !== "string" || w.length > FIELD_MAX || (w === "" && i < 2) || /[+#\/\x00]/.test(w)) return "bad prefix, name or ha";
   }
   if (c.user !== undefined && (typeof c.user !== "string" || c.user.length > FIELD_MAX)) return "bad user";
   if (c.pass !== undefined && (typeof c.pass !== "string" || c.pass.length > FIELD_MAX || c.user === undefined)) return "bad password (or none with no user)";

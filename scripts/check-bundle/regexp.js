@@ -26,6 +26,7 @@ export const REGEXP_RULES = [
   { id: "regexp-group-alternation", group: "regexp", what: "`|` inside a group `(a|b)`", why: "alternation works only at the top level: silently fails", example: "var r = /x(a|b)/;" },
   { id: "regexp-too-many-groups", group: "regexp", what: "more than 9 capturing groups", why: "Espruino keeps at most 9 groups", example: "var r = /(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)/;" },
   { id: "regexp-escape", group: "regexp", what: "escapes Espruino reads as a plain letter: `\\u`, `\\c`, `\\p`, `\\P`, `\\k`", why: "only `\\d\\D\\w\\W\\s\\S\\n\\r\\t\\v\\f\\0\\xHH` and escaped punctuation are understood", example: "var r = /\\u0041/;" },
+  { id: "regexp-slash-in-class", group: "regexp", what: "an unescaped `/` inside a class of a regex literal `/[a/]/`", why: "Espruino's lexer ends a regex literal at the first unescaped `/`, class or not: the rest is a syntax error when the function first runs (write `\\/`)", example: "var r = /[a/]/;" },
   { id: "regexp-class", group: "regexp", what: "`.` inside a class `[.]`, or `-` just before `]`", why: "Espruino's class matcher treats `.` as any character, and `-]` as an unfinished range (an error)", example: "var r = /[.,]/;" },
 ];
 
@@ -34,9 +35,10 @@ const QUANT_BRACES = /^\{\d+(,\d*)?\}/;
 /**
  * @param {string} pattern the source between the slashes (or the string given to `new RegExp`)
  * @param {string} flags
+ * @param {boolean} [literal] the pattern is a regex literal's (its lexing matters; a string given to `RegExp` is not lexed as one)
  * @returns {RegExpFinding[]}
  */
-export function checkRegExp(pattern, flags) {
+export function checkRegExp(pattern, flags, literal = false) {
   /** @type {RegExpFinding[]} */
   const out = [];
   const bad = flags.replace(/[gi]/g, "");
@@ -121,6 +123,7 @@ export function checkRegExp(pattern, flags) {
           continue;
         }
         if (pattern[i] === ".") out.push({ rule: "regexp-class", construct: "`.` inside a class", index: i });
+        if (pattern[i] === "/" && literal) out.push({ rule: "regexp-slash-in-class", construct: "unescaped `/` inside a class", index: i });
         if (pattern[i] === "-" && pattern[i + 1] === "]" && i > first) {
           out.push({ rule: "regexp-class", construct: "`-` just before `]`", index: i });
         }

@@ -145,7 +145,7 @@ export function checkSyntax(a: Analysis, code: string, report: Report): void {
 
   /** Checks one pattern; `patternOffset` is where a literal's pattern starts (null for a string), `flagsAt` where its flags are. */
   function regexAt(start: number, pattern: string, flags: string, patternOffset: number | null, flagsAt: number): void {
-    for (const f of checkRegExp(pattern, flags)) {
+    for (const f of checkRegExp(pattern, flags, patternOffset !== null)) {
       const at = f.index < 0 ? flagsAt : patternOffset === null ? start : patternOffset + f.index;
       report(f.rule, at, `RegExp ${f.construct}`);
     }

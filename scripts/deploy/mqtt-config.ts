@@ -13,7 +13,7 @@
  */
 import { DeployError } from "./errors.ts";
 
-/** The Storage file (firmware/services/mqtt.ts, MQTT_FILE). */
+/** The Storage file the device reads (firmware/services/mqtt.ts, mqttBoot). */
 export const MQTT_FILE = "mqtt";
 /** Longest topic level (prefix, name), host and credential the device takes, in bytes. */
 export const MQTT_FIELD_MAX = 64;
@@ -63,7 +63,7 @@ export function checkMqttText(text: string, deviceName: string): MqttConfig | st
   for (let i = 0; i < 3; i++) {
     const w = words[i];
     // eslint-disable-next-line no-control-regex -- the device refuses NUL in a topic level
-    if (typeof w !== "string" || w.length > MQTT_FIELD_MAX || (w === "" && i < 2) || /[+#/\x00]/.test(w)) return "bad prefix, name or ha";
+    if (typeof w !== "string" || w.length > MQTT_FIELD_MAX || (w === "" && i < 2) || /[+#\/\x00]/.test(w)) return "bad prefix, name or ha";
   }
   if (c.user !== undefined && (typeof c.user !== "string" || c.user.length > MQTT_FIELD_MAX)) return "bad user";
   if (c.pass !== undefined && (typeof c.pass !== "string" || c.pass.length > MQTT_FIELD_MAX || c.user === undefined)) return "bad password (or none with no user)";

@@ -17,6 +17,7 @@ const SUPPORTED: Array<[string, string]> = [
   ["\\x41\\0\\n\\r\\t\\s\\S\\w\\W", ""],
   ["a{", ""],
   ["[-a]", ""],
+  ["[+#\\/]", ""],
 ];
 
 for (const [pattern, flags] of SUPPORTED) {
@@ -43,6 +44,12 @@ const UNSUPPORTED: Array<[string, string, string, number]> = [
   ["a", "s", "regexp-flags", -1],
   ["\\u{41}", "", "unicode-code-point-escape", 0],
 ];
+
+test("regexp: an unescaped / in a class is reported in a regex literal only (Espruino's lexer ends the literal there)", () => {
+  assert.deepEqual(checkRegExp("[+#/]", "", true).map((f) => [f.rule, f.index]), [["regexp-slash-in-class", 3]]);
+  assert.deepEqual(checkRegExp("[+#/]", "", false), []);
+  assert.deepEqual(checkRegExp("[+#\\/]", "", true), []);
+});
 
 for (const [pattern, flags, rule, index] of UNSUPPORTED) {
   test(`regexp: /${pattern}/${flags} is reported as ${rule} at ${index}`, () => {
