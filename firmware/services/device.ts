@@ -119,30 +119,26 @@ export function clients(): number {
 const CLIENT_SOCKETS = SOCKET_BUDGET - FIXED_SOCKETS - 1;
 
 /**
- * The sockets of `l` that still hold work (the killed ones are dropped from it): not one that is
- * closing, whose answer has all gone after its end() (`cls`, with `dSnd` empty) or that the
- * firmware closes outright (`clsNow`). Espruino closes such a socket at its next poll, before it
- * runs any JavaScript for it again.
- */
-function busyIn(l: EspruinoSocket[]): number {
-  let n = 0;
-  for (let i = l.length - 1; i >= 0; i--) {
-    const s = l[i];
-    if (s.sckt === undefined) l.splice(i, 1);
-    else if (!s.clsNow && !(s.cls && !s.dSnd)) n++;
-  }
-  return n;
-}
-
-/**
- * True when a new client can have a socket: the lists are counted again, without the closed and
- * the closing sockets, only when their lengths say no. A closing socket is not counted: a client
- * that has read its whole answer often connects again before the device's next poll has closed
- * the socket of that answer (docs/PROTOCOL.md, "Guards").
+ * True when a new client can have a socket: the lists are counted again only when their lengths
+ * say no, without the closed sockets (dropped from them) and the closing ones: a socket whose
+ * answer has all gone after its end() (`cls`, with `dSnd` empty) or that the firmware closes
+ * outright (`clsNow`), which Espruino closes at its next poll before it runs any JavaScript for it
+ * again. A client that has read its whole answer often connects again before that poll
+ * (docs/PROTOCOL.md, "Guards"). The count is one loop here, not a function called per list: a
+ * resident function costs 5 variables at boot, this slow path only instructions.
  */
 export function socketFree(): boolean {
-  if (echoSockets.length + lineSockets.length + webSockets.length + dev.out_ < CLIENT_SOCKETS) return true;
-  return busyIn(echoSockets) + busyIn(lineSockets) + busyIn(webSockets) + dev.out_ < CLIENT_SOCKETS;
+  let n = echoSockets.length + lineSockets.length + webSockets.length + dev.out_;
+  if (n < CLIENT_SOCKETS) return true;
+  n = dev.out_;
+  for (const l of [echoSockets, lineSockets, webSockets]) {
+    for (let i = l.length - 1; i >= 0; i--) {
+      const s = l[i];
+      if (s.sckt === undefined) l.splice(i, 1);
+      else if (!s.clsNow && !(s.cls && !s.dSnd)) n++;
+    }
+  }
+  return n < CLIENT_SOCKETS;
 }
 
 /**

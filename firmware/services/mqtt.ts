@@ -1,6 +1,6 @@
 /*
  * The MQTT client's resident part (the client is the lazy module `lazy:mqtt`, docs/FLEET.md).
- * At boot it reads the Storage file MQTT_FILE, written by provisioning: with none, MQTT is off
+ * At boot it reads the Storage file `mqtt`, written by provisioning: with none, MQTT is off
  * and nothing more is loaded or held. With one, the client is loaded for the device's life and
  * takes one socket of the budget from then on, connected or not, so that no client can take the
  * socket it needs to come back.
@@ -8,8 +8,6 @@
 import { load as loadMqtt } from "lazy:mqtt";
 import { dev } from "./device.ts";
 
-/** The Storage file of the MQTT configuration (JSON). */
-export const MQTT_FILE = "mqtt";
 
 /** The configuration, as the client uses it once checked (lazy:mqtt, mqttConfig). */
 export interface MqttConfig {
@@ -28,7 +26,9 @@ export interface MqttConfig {
 
 /** Starts MQTT when Storage holds its configuration. */
 export function mqttBoot(): void {
-  const raw = require("Storage").read(MQTT_FILE);
+  // The Storage file of the configuration, `mqtt` (JSON), named as a literal: a constant shared
+  // with lazy:mqtt would be a resident variable, which MQTT off must not cost.
+  const raw = require("Storage").read("mqtt");
   if (raw === undefined) return;
   const m = loadMqtt();
   const cfg = m.mqttConfig(raw);

@@ -8,11 +8,12 @@ import { before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { mqttConnect, mqttFrame, mqttPuback, mqttPublish, mqttSubscribe } from "../../../lib/mqtt.ts";
+// The file provisioning writes is the one the device reads.
+import { MQTT_FILE } from "../../../scripts/deploy/mqtt-config.ts";
 import { advance, board, device, type FakeConn, firmwareModule, loadDevice, logs, mem, net, pins, resetDevice, storage } from "./fakes.ts";
 
 interface MqttService {
   mqttBoot(): void;
-  MQTT_FILE: string;
 }
 interface MqttLazy {
   mqttInfo(): string;
@@ -43,7 +44,7 @@ const BASE = "espfw/dev-1/";
 
 /** Boots MQTT with `cfg` (JSON) in Storage. */
 function boot(cfg: object | string = { host: "broker.lan", name: "dev-1" }): void {
-  storage.files.set(svc.MQTT_FILE, typeof cfg === "string" ? cfg : JSON.stringify(cfg));
+  storage.files.set(MQTT_FILE, typeof cfg === "string" ? cfg : JSON.stringify(cfg));
   svc.mqttBoot();
 }
 
@@ -367,7 +368,7 @@ test("the backoff: 1 s doubling to 60 s, each wait between half and one and a ha
 });
 
 test("no socket to be had: it tries again later", () => {
-  storage.files.set(svc.MQTT_FILE, JSON.stringify({ host: "h" }));
+  storage.files.set(MQTT_FILE, JSON.stringify({ host: "h" }));
   net.throwNext = true;
   svc.mqttBoot();
   assert.equal(net.conns.length, 0);
