@@ -41,6 +41,7 @@ export interface HarnessArgs {
 
 export const USAGE = `usage: npm run harness -- <check|load|hostile|collect> --target <sim|linux|address> [options]
        npm run harness -- fleet --mqtt mqtt://host:port [options]   (devices on an MQTT broker; fleet --help)
+       npm run harness -- check --target mqtt://host[:port] [options]   (one device through a broker; with --help)
 
   --target <t>           sim (starts the simulator), linux (starts $ESPRUINO_BIN), or a board's IP address
   --board <name>         board config for an address target (default nodemcu)
@@ -134,5 +135,6 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   if (!(COMMANDS as readonly string[]).includes(command)) throw new HarnessError("EUSAGE", `unknown command "${command}"; commands: ${COMMANDS.join(", ")}, fleet`);
   a.command = command as Command;
   if (a.target === "") throw new HarnessError("EUSAGE", "--target is needed: sim, linux, or a board's address");
+  if (/^[a-z]+:\/\//i.test(a.target)) throw new HarnessError("EUSAGE", `--target ${a.target.replace(/\/\/[^@/]*@/, "//")}: only check takes an mqtt:// target (check --target mqtt://host:port); ${a.command} wants sim, linux, or a board's address`);
   return a;
 }

@@ -4,12 +4,14 @@
  * `--json <file>` when asked, and exits 0 when every check passed, 1 when one failed, 2 when the
  * harness could not run (bad arguments, a target that cannot be started or reached).
  * `npm run harness -- fleet --mqtt <url>` is a view of the devices on an MQTT broker, with no
- * target and options of its own (commands/fleet.ts).
+ * target and options of its own (commands/fleet.ts); `check --target mqtt://host:port` checks one
+ * device through a broker, with options of its own too (commands/check-mqtt.ts).
  */
 import { resolve } from "node:path";
 import { loadDotEnv } from "../scripts/deploy/secrets.ts";
 import { type HarnessArgs, parseArgs, USAGE } from "./args.ts";
 import { runCheck } from "./commands/check.ts";
+import { checkMqttMain, commandIndex, isMqttCheck } from "./commands/check-mqtt.ts";
 import { runCollect } from "./commands/collect.ts";
 import { fleetMain } from "./commands/fleet.ts";
 import { runHostile } from "./commands/hostile.ts";
@@ -71,6 +73,12 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[word] === "fleet") {
     loadDotEnv();
     return fleetMain([...argv.slice(0, word), ...argv.slice(word + 1)], process.env);
+  }
+  // `check --target mqtt://...`: one device through an MQTT broker, options of its own (commands/check-mqtt.ts).
+  if (isMqttCheck(argv)) {
+    loadDotEnv();
+    const at = commandIndex(argv);
+    return checkMqttMain([...argv.slice(0, at), ...argv.slice(at + 1)], process.env);
   }
   let args: HarnessArgs;
   try {
