@@ -114,14 +114,14 @@ interface ProgramResult {
 
 // ---- callgrind ----------------------------------------------------------------------------------
 
-function callgrindControl(flag: "-z" | "-d", pid: number): void {
+export function callgrindControl(flag: "-z" | "-d", pid: number): void {
   const r = spawnSync("callgrind_control", [flag, String(pid)], { encoding: "utf8", timeout: TIMEOUT_MS });
   const text = (r.stdout ?? "") + (r.stderr ?? "");
   if (r.status !== 0 || !/OK/.test(text)) throw new Error(`callgrind_control ${flag} ${pid} failed: ${text.trim().slice(0, 300)}`);
 }
 
 /** What one dump says. */
-interface Dump {
+export interface Dump {
   /** Instructions since the last zero. */
   total: number;
   /** Calls of jsiLoop, the interpreter's main loop: each turn polls every socket. */
@@ -139,7 +139,7 @@ interface Dump {
  * calls jsiIdle makes to run timer callbacks (names are compressed as `(id) name` on first use;
  * the line after `calls=` holds the call's inclusive cost). Null while the dump is incomplete.
  */
-function readDump(text: string): Omit<Dump, "wallMs"> | null {
+export function readDump(text: string): Omit<Dump, "wallMs"> | null {
   const m = /^totals:\s*(\d+)/m.exec(text);
   if (!m) return null; // written last
   const names = new Map<string, string>();
@@ -178,7 +178,7 @@ function readDump(text: string): Omit<Dump, "wallMs"> | null {
 }
 
 /** Counters of a running callgrind: zero, then dump and read what was counted since. */
-class Counter {
+export class Counter {
   private dumps = 0;
   private zeroedAt = 0;
   constructor(
@@ -810,10 +810,13 @@ async function main(): Promise<number> {
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`bench-cpu: ${(e as Error).stack ?? e}\n`);
-    process.exit(1);
-  },
-);
+// Run as a script, not when scripts/bench-mqtt.ts imports its callgrind counter.
+if (process.argv[1] && resolve(process.argv[1]).endsWith("bench-cpu.ts")) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`bench-cpu: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

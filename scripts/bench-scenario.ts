@@ -1,5 +1,5 @@
 /*
- * `npx tsx scripts/bench-scenario.ts [--repeat K] [--sessions N] [--json]`: the "three services at
+ * `npx tsx scripts/bench-scenario.ts [--repeat K] [--sessions N] [--mqtt] [--json]`: the "three services at
  * once" memory scenario on Espruino's Linux interpreter (ESPRUINO_BIN, a build with the ESP8266's
  * 1600 variables, 32-bit; ESPRUINO_WRITER, an interpreter with more variables, writes Storage).
  * A benchmark, not a test: it prints PASS/FAIL against the aims but exits 0 either way (2 without
@@ -25,8 +25,13 @@
  *     greeting, READ, STATUS, QUIT; echo TCP 64 bytes; echo UDP one datagram; HTTP GET
  *     /api/status), ~2 s to settle, free before and after. Aim: back within 20 variables.
  *
- * Writes bench-results/scenario.json (the scenario and the sessions each under their own key; a
- * run replaces only its own) and docs/benchmarks/scenario.md from it.
+ *   --mqtt: either of the above with the device's MQTT client connected to a Mosquitto the script
+ *     starts (test/helpers/mosquitto.ts; Storage `mqtt` with a period of 1 s): idle is measured once
+ *     it is online and its discovery messages have gone out, and one more aim is that it stays
+ *     connected with no sample missing on the broker throughout (scripts/mqtt-watch.ts).
+ *
+ * Writes bench-results/scenario.json (the scenario and the sessions, each with and without MQTT,
+ * under their own key; a run replaces only its own) and docs/benchmarks/scenario.md from it.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -35,7 +40,9 @@ import { connect, type Socket } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { LineConn } from "../test/helpers/line-conn.ts";
+import { startBroker, type Broker } from "../test/helpers/mosquitto.ts";
 import { bootFromStorage, buildEntry, echoSession, httpRequest, lineSession, storageFiles, udpSession, type Booted } from "./measure-memory.ts";
+import { HA_CONFIGS, Watch } from "./mqtt-watch.ts";
 
 const PORTS = { line: 4444, echo: 8007, http: 8080 };
 const ENTRY = "firmware/main/linux.ts";
@@ -49,6 +56,15 @@ const AIM_SESSIONS_DRIFT = 20;
 const PROBLEM_RE = /OUT OF MEMORY|LOW_MEMORY|ASSERT|New interpreter error/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `ok()` holds; throws after `timeoutMs`. */
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 60000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
 const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, "");
 
 type Outcome = "OK" | "refused" | "503" | "error";
@@ -94,6 +110,8 @@ interface Header {
   date: string;
   command: string;
   bundle: string;
+  /** The MQTT client was connected throughout (--mqtt). */
+  mqtt?: boolean;
   note?: string;
 }
 
@@ -101,6 +119,14 @@ interface ScenarioReport extends Header {
   freeIdle?: number;
   runs: ScenarioRun[];
   pass: boolean;
+}
+
+/** bench-results/scenario.json: each kind of run under its own key. */
+interface Results {
+  scenario?: ScenarioReport;
+  sessions?: SessionsReport;
+  scenarioMqtt?: ScenarioReport;
+  sessionsMqtt?: SessionsReport;
 }
 
 interface SessionKind {
@@ -496,7 +522,12 @@ function aimsOf(steps: Step[], problems: string[], flags: string, lowest: number
   ];
 }
 
-async function scenarioRun(b: Booted, run: number, freeBefore: number | undefined, log: (s: string) => void): Promise<ScenarioRun> {
+/**
+ * One run of the scenario. `holdEcho` false (with MQTT, which holds a socket of the budget for its
+ * connection: 3 clients at once are left, docs/PROTOCOL.md "Guards") closes the echo client once
+ * its bytes are back, before the HTTP requests, which would otherwise find no socket and get 503.
+ */
+async function scenarioRun(b: Booted, run: number, freeBefore: number | undefined, log: (s: string) => void, holdEcho = true): Promise<ScenarioRun> {
   const outFrom = b.out().length;
   const poller = consolePoller(b);
   const steps: Step[] = [];
@@ -509,8 +540,13 @@ async function scenarioRun(b: Booted, run: number, freeBefore: number | undefine
   steps.push(ev.step);
   await sleep(500);
   log(`run ${run}: 3. echo 1000 bytes`);
-  const ec = await echo();
+  let ec = await echo();
   steps.push(ec.step);
+  if (!holdEcho) {
+    ec.step.step = "echo: 1000 random bytes, then closed";
+    ec.close();
+    ec = { step: ec.step, finish: () => {}, close: () => {} };
+  }
   await sleep(500);
   log(`run ${run}: 4. GET /, GET /api/status, POST /api/led, 0.5 s apart`);
   const reqs: Array<{ step: Step; check: (body: string) => string | null; raw: string }> = [
@@ -704,7 +740,7 @@ function textSessions(r: SessionsReport): string {
   return out.join("\n") + "\n";
 }
 
-function markdown(all: { scenario?: ScenarioReport; sessions?: SessionsReport }): string {
+function markdown(all: Results): string {
   const md: string[] = [
     "# Three services at once: memory scenario",
     "",
@@ -715,10 +751,9 @@ function markdown(all: { scenario?: ScenarioReport; sessions?: SessionsReport })
     "run (bench-results/scenario.json holds both). A benchmark: figures and PASS/FAIL against aims, not a test.",
     "",
   ];
-  const s = all.scenario;
-  if (s) {
+  const scenario = (s: ScenarioReport, title: string) => {
     md.push(
-      "## The scenario",
+      title,
       "",
       `Machine: ${s.machine}. Interpreter: ${s.interpreter}. Date: ${s.date}. Command: \`${s.command}\`. Bundle: ${s.bundle}.`,
       "",
@@ -764,11 +799,10 @@ function markdown(all: { scenario?: ScenarioReport; sessions?: SessionsReport })
         "",
       );
     }
-  }
-  const q = all.sessions;
-  if (q) {
+  };
+  const sessions = (q: SessionsReport, title: string) => {
     md.push(
-      "## 1000 mixed sessions",
+      title,
       "",
       `Machine: ${q.machine}. Interpreter: ${q.interpreter}. Date: ${q.date}. Command: \`${q.command}\`. Bundle: ${q.bundle}.`,
       "",
@@ -790,6 +824,25 @@ function markdown(all: { scenario?: ScenarioReport; sessions?: SessionsReport })
       ...q.aims.map((a) => `| ${cell(a.aim)} | ${a.pass ? "PASS" : "FAIL"} | ${cell(a.detail)} |`),
       "",
     );
+  };
+  const MQTT_METHOD = [
+    "With `--mqtt`, the same, with the device's MQTT client connected to a Mosquitto the script starts",
+    "(Storage `mqtt`, a sample a second on the broker). Its connection holds one of the 4 client sockets",
+    "of the budget, so the scenario's echo client closes once its bytes are back, before the HTTP",
+    "requests (held, they would get 503: no socket). Idle is measured once MQTT is online and its",
+    "Home Assistant discovery messages have gone out, and one more aim is that it stays connected with",
+    "no sample missing on the broker throughout (docs/benchmarks/mqtt.md has the client's own figures).",
+    "",
+  ];
+  if (all.scenario) scenario(all.scenario, "## The scenario");
+  if (all.sessions) sessions(all.sessions, "## 1000 mixed sessions");
+  if (all.scenarioMqtt) {
+    scenario(all.scenarioMqtt, "## The scenario, with MQTT connected");
+    md.splice(md.lastIndexOf("## The scenario, with MQTT connected") + 2, 0, ...MQTT_METHOD);
+  }
+  if (all.sessionsMqtt) {
+    sessions(all.sessionsMqtt, "## Mixed sessions, with MQTT connected");
+    md.splice(md.lastIndexOf("## Mixed sessions, with MQTT connected") + 2, 0, ...MQTT_METHOD);
   }
   return md.join("\n");
 }
@@ -827,6 +880,21 @@ async function main(): Promise<number> {
     return 1;
   }
   const extra = storageFiles();
+  const withMqtt = argv.includes("--mqtt");
+  let broker: Broker | undefined;
+  let watch: Watch | undefined;
+  if (withMqtt) {
+    broker = await startBroker();
+    watch = await Watch.open(broker.url);
+    const cfg = join(dir, "mqtt.json");
+    writeFileSync(cfg, JSON.stringify({ host: "127.0.0.1", port: broker.port, period: 1 }));
+    extra.push({ name: "mqtt", file: cfg });
+    log(`MQTT: Mosquitto on ${broker.url}`);
+  }
+  const stopBroker = async () => {
+    watch?.close();
+    await broker?.dispose();
+  };
   if (!extra.some((f) => f.name === "w.idx")) log("warning: no web files (dist/web/manifest.json): run `npm run build -- --board linux` first; pages will not be found");
   log(`bundle ${ENTRY}: ${bytes} bytes; Storage files: ${extra.map((f) => f.name).join(" ") || "none"}`);
   let b: Booted;
@@ -834,6 +902,7 @@ async function main(): Promise<number> {
     b = await bootFromStorage(bin, file, extra);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
+    await stopBroker();
     process.stderr.write(`bench-scenario: could not boot: ${printable(String((e as Error).message)).slice(0, 400)}\n`);
     return 1;
   }
@@ -862,11 +931,20 @@ async function main(): Promise<number> {
       date: new Date().toISOString(),
       command,
       bundle: `${ENTRY} (${bytes} B), ${firmwareState()}`,
+      ...(withMqtt ? { mqtt: true } : {}),
       ...(bootProblems.length ? { note: "at boot: " + bootProblems.slice(0, 3).join(" / ") } : {}),
     };
+    if (watch) {
+      const w = watch;
+      await waitFor("MQTT online", () => w.onlines >= 1);
+      await waitFor("MQTT discovery", () => w.configs >= HA_CONFIGS);
+      await sleep(1500);
+      log(`MQTT: online, ${w.configs} discovery messages, ${w.samples.length} samples so far`);
+    }
     await sleep(500);
     const freeIdle = await freeNow(b);
     log(`idle free ${v(freeIdle)}`);
+    const mark = watch ? { samples: watch.samples.length, offlines: watch.offlines } : undefined;
     if (nSessions !== undefined) {
       const q = await sessions(b, nSessions, log);
       const note = [header.note, q.note].filter(Boolean).join("; ");
@@ -875,21 +953,46 @@ async function main(): Promise<number> {
       const runs: ScenarioRun[] = [];
       let before = freeIdle;
       for (let k = 1; k <= repeat; k++) {
-        const run = await scenarioRun(b, k, before, log);
+        const run = await scenarioRun(b, k, before, log, !withMqtt);
         runs.push(run);
         before = run.freeAfter;
         if (b.child.exitCode !== null || b.child.signalCode !== null) break;
       }
       result = { ...header, freeIdle, runs, pass: runs.length === repeat && runs.every((r) => r.pass) };
     }
+    if (watch && mark) {
+      // Samples due after the last one seen are still on their way: a second more.
+      await sleep(1500);
+      const seen = watch.samples.length - mark.samples;
+      const missing = watch.gaps(mark.samples);
+      const cuts = watch.offlines - mark.offlines;
+      const aim: Aim = {
+        aim: "MQTT connected throughout, no sample missing",
+        pass: seen > 0 && missing === 0 && cuts === 0,
+        detail: `${seen} samples on the broker, ${missing} missing by seq, ${cuts} offline`,
+      };
+      log(`${aim.pass ? "PASS" : "FAIL"} ${aim.aim}: ${aim.detail}`);
+      if ("runs" in result) {
+        const last = result.runs[result.runs.length - 1];
+        if (last) {
+          last.aims.push(aim);
+          last.pass = last.aims.every((a) => a.pass);
+        }
+        result.pass = result.runs.length === repeat && result.runs.every((r) => r.pass);
+      } else {
+        result.aims.push(aim);
+        result.pass = result.aims.every((a) => a.pass);
+      }
+    }
   } finally {
     clearTimeout(watchdog);
     b.stop();
     rmSync(dir, { recursive: true, force: true });
+    await stopBroker();
   }
-  const all = (existsSync(JSON_OUT) ? (JSON.parse(readFileSync(JSON_OUT, "utf8")) as { scenario?: ScenarioReport; sessions?: SessionsReport }) : {}) ?? {};
-  if (nSessions !== undefined) all.sessions = result as SessionsReport;
-  else all.scenario = result as ScenarioReport;
+  const all = (existsSync(JSON_OUT) ? (JSON.parse(readFileSync(JSON_OUT, "utf8")) as Results) : {}) ?? {};
+  if (nSessions !== undefined) all[withMqtt ? "sessionsMqtt" : "sessions"] = result as SessionsReport;
+  else all[withMqtt ? "scenarioMqtt" : "scenario"] = result as ScenarioReport;
   mkdirSync(dirname(JSON_OUT), { recursive: true });
   mkdirSync(dirname(MD_OUT), { recursive: true });
   writeFileSync(JSON_OUT, JSON.stringify(all, null, 2) + "\n");
