@@ -18,23 +18,22 @@ export interface DecodedFrame {
   flags: number;
 }
 
-function u16(v: number): string {
-  return String.fromCharCode(v & 255, (v >> 8) & 255);
-}
-
+/**
+ * The frame as one String.fromCharCode of its 16 bytes, the sum added up from the values (the two
+ * bytes of a u16 are its low and high byte) rather than read back from the string: on Espruino,
+ * which runs from source, a loop over the bytes or a helper per field is lexed again each time.
+ */
 export function encodeFrame(s: Sample, flags: number): string {
+  const seq = s.seq & 65535;
   const ms = s.ms % 4294967296;
-  const head =
-    String.fromCharCode(FRAME_MAGIC, FRAME_VERSION) +
-    u16(s.seq & 65535) +
-    u16(ms % 65536) +
-    u16(Math.floor(ms / 65536)) +
-    u16(s.a0) +
-    u16(s.free) +
-    String.fromCharCode(s.led & 255, flags & 255);
-  let sum = 0;
-  for (let i = 0; i < 14; i++) sum += head.charCodeAt(i);
-  return head + u16(sum);
+  const lo = ms % 65536;
+  const hi = Math.floor(ms / 65536);
+  const a0 = s.a0 & 65535;
+  const free = s.free & 65535;
+  const led = s.led & 255;
+  const f = flags & 255;
+  const sum = FRAME_MAGIC + FRAME_VERSION + (seq & 255) + (seq >> 8) + (lo & 255) + (lo >> 8) + (hi & 255) + (hi >> 8) + (a0 & 255) + (a0 >> 8) + (free & 255) + (free >> 8) + led + f;
+  return String.fromCharCode(FRAME_MAGIC, FRAME_VERSION, seq & 255, seq >> 8, lo & 255, lo >> 8, hi & 255, hi >> 8, a0 & 255, a0 >> 8, free & 255, free >> 8, led, f, sum & 255, sum >> 8);
 }
 
 /** The frame's sample and flags, or an error code: ELEN, EMAGIC, EVERSION, ESUM. */

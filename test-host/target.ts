@@ -48,6 +48,8 @@ export interface TargetOptions {
   bundle?: string;
   /** Folder of the web pages' Storage files (default dist/web), written by the linux target. */
   webDir?: string;
+  /** More Storage files for the linux target (a configuration such as `mqtt`), written after the web pages. */
+  storageFiles?: Array<{ name: string; path: string }>;
   connectTimeout?: number;
   env?: Record<string, string | undefined>;
   /** Extra options handed to startSimulator (faults and so on). */
@@ -261,7 +263,7 @@ async function linuxTarget(opts: TargetOptions): Promise<Target> {
   }
   const dir = mkdtempSync(join(tmpdir(), "espfw-harness-linux-"));
   writeFileSync(join(dir, "bundle.js"), readFileSync(bundle));
-  writeFileSync(join(dir, "setup.js"), linuxSetupScript("bundle.js", webStorageFiles(resolve(opts.webDir ?? "dist/web")), opts.token));
+  writeFileSync(join(dir, "setup.js"), linuxSetupScript("bundle.js", [...webStorageFiles(resolve(opts.webDir ?? "dist/web")), ...(opts.storageFiles ?? [])], opts.token));
   const setup = spawnSync(bin, ["setup.js"], { cwd: dir, input: "", timeout: 20000, encoding: "latin1" });
   if (setup.status !== 0 || !(setup.stdout ?? "").includes("HARNESS-SETUP-OK")) {
     rmSync(dir, { recursive: true, force: true });

@@ -46,9 +46,10 @@ import {
 } from "../../lib/mqtt.ts";
 import { encodeFrame, FLAG_WIFI_UP } from "../../lib/sample-frame.ts";
 import { load as loadHa } from "lazy:mqtt-ha";
+import { readA0 } from "../platform/pins.ts";
 import type { EspruinoSocket } from "../platform/socket-held.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
-import { dev, lowMemory, sampleCsv, setLed, uptimeMs } from "../services/device.ts";
+import { dev, lowMemory, setLed, uptimeMs } from "../services/device.ts";
 import type { MqttConfig } from "../services/mqtt.ts";
 
 /** Largest packet taken from the broker, in bytes (a command is a few dozen). */
@@ -355,7 +356,10 @@ function mqttUpkeep(s: EspruinoSocket): void {
   }
 }
 
-/** Publishes sample `seq` (its CSV line and its frame), or counts it dropped. */
+/**
+ * Publishes sample `seq` (its CSV line and its frame, both QoS 0, in one write), or counts it
+ * dropped. The values are read once into one object that both encoders take.
+ */
 function mqttSample(seq: number): void {
   const s = mq.sock_;
   const low = lowMemory();
@@ -363,11 +367,13 @@ function mqttSample(seq: number): void {
     mq.dropped_++;
     return;
   }
-  const csv = sampleCsv(seq);
-  const f = csv.split(",");
-  const flags = dev.wifi_ === "up" ? FLAG_WIFI_UP : 0;
-  mqttPub("sample", csv, false, false);
-  mqttPub("frame", encodeFrame({ seq: seq, ms: +f[1], a0: +f[2], free: +f[3], led: +f[4] }, flags), false, false);
+  const ms = uptimeMs();
+  const smp = { seq: seq, ms: ms, a0: readA0(ms), free: process.memory(false).free, led: dev.led_ };
+  // lib/sample-csv.ts's line written out: importing its encoder here would make the minifier
+  // keep it as a resident function for /events (5 variables at boot, MQTT on or off).
+  const csv = seq + "," + ms + "," + smp.a0 + "," + smp.free + "," + smp.led;
+  const b = mq.base_;
+  s.write(mqttPublish(b + "sample", csv, false, 0) + mqttPublish(b + "frame", encodeFrame(smp, dev.wifi_ === "up" ? FLAG_WIFI_UP : 0), false, 0));
   if (seq % STATE_EVERY === 0) mqttState();
 }
 

@@ -12,6 +12,22 @@ test("encodes the 16-byte little-endian frame with its sum (golden vector)", () 
   assert.equal(f.length, 16);
 });
 
+test("every byte and the sum hold at the edges of each field (a byte of 255 everywhere, ms past 2^32)", () => {
+  const cases = [
+    { s: { seq: 65535, ms: 4294967295, a0: 65535, free: 65535, led: 255 }, flags: 255 },
+    { s: { seq: 0, ms: 0, a0: 0, free: 0, led: 0 }, flags: 0 },
+    { s: { seq: 70000, ms: 4294967296 + 0x01ff01ff, a0: 1023, free: 1600, led: 1 }, flags: 3 },
+  ];
+  for (const { s, flags } of cases) {
+    const b = bytes(encodeFrame(s, flags));
+    const ms = s.ms % 4294967296;
+    const want = [0xa5, 1, s.seq & 255, (s.seq >> 8) & 255, ms & 255, (ms >>> 8) & 255, (ms >>> 16) & 255, ms >>> 24];
+    want.push(s.a0 & 255, (s.a0 >> 8) & 255, s.free & 255, (s.free >> 8) & 255, s.led & 255, flags & 255);
+    const sum = want.reduce((a, c) => a + c, 0);
+    assert.deepEqual(b, [...want, sum & 255, sum >> 8], JSON.stringify(s));
+  }
+});
+
 test("seq is sent modulo 65536", () => {
   const d = decodeFrame(encodeFrame({ seq: 65537, ms: 1, a0: 0, free: 0, led: 0 }, 0));
   assert.ok(typeof d !== "string");

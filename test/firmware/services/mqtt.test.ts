@@ -8,6 +8,8 @@ import { before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { mqttConnect, mqttFrame, mqttPuback, mqttPublish, mqttSubscribe } from "../../../lib/mqtt.ts";
+import { decodeSampleCsv } from "../../../lib/sample-csv.ts";
+import { decodeFrame } from "../../../lib/sample-frame.ts";
 // The file provisioning writes is the one the device reads.
 import { MQTT_FILE } from "../../../scripts/deploy/mqtt-config.ts";
 import { advance, board, device, type FakeConn, firmwareModule, loadDevice, logs, mem, net, pins, resetDevice, storage } from "./fakes.ts";
@@ -161,7 +163,14 @@ test("a sample a second: the CSV line and the 16-byte frame at QoS 0, seq from 1
   const f = published(c).filter((m) => m.topic === BASE + "frame");
   assert.equal(f.length, 3);
   for (const m of [...s, ...f]) assert.equal(m.qos, 0);
-  assert.equal(f[0].payload.length, 16);
+  // Each CSV line is the line protocol's sample line, and its frame carries the same sample.
+  for (let i = 0; i < 3; i++) {
+    const csv = decodeSampleCsv(s[i].payload);
+    assert.ok(csv !== null, s[i].payload);
+    const frame = decodeFrame(f[i].payload);
+    assert.ok(typeof frame !== "string", frame as string);
+    assert.deepEqual(frame.sample, csv);
+  }
 });
 
 test("period 5: a sample every 5 s", () => {
