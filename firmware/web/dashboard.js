@@ -40,6 +40,7 @@
         $("wifi").textContent = s.wifi === "up" ? "connected" : s.wifi === "ap" ? "own access point" : s.wifi;
         $("ip").textContent = s.ip;
         $("rssi").textContent = s.rssi === null ? "none" : s.rssi + " dBm";
+        $("ctl").textContent = s.token ? "needs the token" : "open to anyone on the network";
       })
       .catch(function () {});
   }

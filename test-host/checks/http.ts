@@ -81,6 +81,8 @@ const apiStatus: Check = {
     const want: Record<string, string> = { name: "string", version: "string", uptime: "number", free: "number", total: "number", led: "number", a0: "number", ip: "string", clients: "number" };
     for (const k of Object.keys(want)) expect(typeof j[k] === want[k], `/api/status ${k}: ${JSON.stringify(j[k])}, want a ${want[k]}`);
     expect(j.rssi === null || typeof j.rssi === "number", `/api/status rssi: ${JSON.stringify(j.rssi)}, want a number or null`);
+    expect(typeof j.token === "boolean", `/api/status token: ${JSON.stringify(j.token)}, want true or false (whether a control token is set)`);
+    if (ctx.target.kind !== "address") expect(j.token === Boolean(ctx.target.token), `/api/status token ${j.token}, but the harness started the device ${ctx.target.token ? "with" : "without"} one`);
     expect(j.led === 0 || j.led === 1, `/api/status led ${j.led}`);
     expect((j.a0 as number) >= 0 && (j.a0 as number) <= 1023, `/api/status a0 ${j.a0}`);
     expect((j.free as number) <= (j.total as number), `/api/status free ${j.free} over total ${j.total}`);

@@ -75,6 +75,8 @@ describe("dashboard in headless Chromium", () => {
     assert.match((await page.textContent("#ip")) ?? "", /^\d+\.\d+\.\d+\.\d+$/);
     assert.match((await page.textContent("#wifi")) ?? "", /^(connected|own access point)$/);
     assert.match((await page.textContent("#rssi")) ?? "", /^(-\d+ dBm|none)$/);
+    // This simulator has no control token: the page says the device is open.
+    assert.equal(await page.textContent("#ctl"), "open to anyone on the network");
     const axis = await page.$$eval("svg .ax text", (ts) => ts.map((t) => t.textContent));
     assert.deepEqual(axis, ["1023", "512", "0", "60 s ago", "30 s ago", "now"]);
     assert.match((await page.textContent("figcaption")) ?? "", /ADC counts/);

@@ -197,7 +197,15 @@ test("/api/status gives the device's values as JSON", () => {
     rssi: -60,
     clients: 1,
     wifi: "up",
+    token: false,
   });
+});
+
+test("/api/status says when a control token is set (the setting, never the token)", () => {
+  auth.useToken("s3cret");
+  const res = request(get("/api/status"));
+  assert.equal(JSON.parse(res.body).token, true);
+  assert.doesNotMatch(res.body, /s3cret/);
 });
 
 test("the API's answers have exactly the head responseHead writes (200, JSON, no-store)", () => {
