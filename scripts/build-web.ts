@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { transformSync } from "esbuild";
 import { assetLine, type Asset } from "../lib/http/asset-index.ts";
+import { slotTable, slotTableName } from "../lib/http/template.ts";
 
 export const WEB_SRC = "firmware/web";
 export const WEB_OUT = "dist/web";
@@ -113,6 +114,8 @@ export function buildWeb(opts: { src?: string; out?: string } = {}): WebManifest
       put(p.name + ".gz", gz);
       page.gzip = { file: p.name + ".gz", bytes: gz.length, etag: etagOf(gz) };
     }
+    // A template's slot table beside it: the device sends the page without scanning it.
+    if (p.kind === "t") put(slotTableName(p.name), Buffer.from(JSON.stringify(slotTable(plain.toString("latin1"))), "latin1"));
     routes.push(page);
     const a: Asset = {
       kind: page.kind, type: page.type, file: page.file, bytes: page.bytes, etag: page.etag,

@@ -9,7 +9,7 @@
 import { DEVICE_NAME, FIRMWARE_VERSION } from "board-config";
 import { durationText } from "../../lib/duration.ts";
 import { escapeHtml } from "../../lib/http/response.ts";
-import { SLOT_ROOM, TEMPLATE_PIECE, templateScan } from "../../lib/http/template.ts";
+import { slotTableName, TEMPLATE_PIECE } from "../../lib/http/template.ts";
 import { readA0 } from "../platform/pins.ts";
 import { wifiIp, wifiRssi } from "../platform/wifi.ts";
 import { clients, dev, uptimeMs } from "../services/device.ts";
@@ -40,21 +40,60 @@ export function statusValues(): { [slot: string]: string } {
   };
 }
 
-/** The next piece of a template (Storage file `src` from `at`, `left` bytes): a literal run, or a slot's value. */
-export function templateNext(c: WebConn, src: string, at: number, left: number): string | null {
+/**
+ * Starts a template answer (Storage file `src`, `bytes` long): the device's values now and the
+ * template's slot table (Storage `<src>.t`, written by the build). Gives the answer's length,
+ * or -1 when the table is missing.
+ */
+export function templateStart(c: WebConn, src: string, bytes: number): number {
+  const raw = require("Storage").read(slotTableName(src));
+  if (raw === undefined) return -1;
+  const t = JSON.parse(raw) as Array<number | string>;
+  const values = statusValues();
+  let n = bytes;
+  for (let i = 1; i < t.length; i += 2) n += slotValue(values, t[i] as string).length - (t[i] as string).length - 4;
+  c.tplValues_ = values;
+  c.tplTable_ = t;
+  c.tplAt_ = 0;
+  return n;
+}
+
+/** A slot's value (none for a name the device does not have). */
+function slotValue(values: { [slot: string]: string }, name: string): string {
+  return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : "";
+}
+
+/**
+ * The next piece of a template answer (c.offset_ in the template, c.tplAt_ in its table): the
+ * literal text read by offset and the slots' values, joined up to TEMPLATE_PIECE bytes, so that
+ * a page goes out in a few writes and nothing is searched on the device.
+ */
+export function templateNext(c: WebConn, src: string): string | null {
+  const t = c.tplTable_ as Array<number | string>;
   const values = c.tplValues_ as { [slot: string]: string };
+  let i = c.tplAt_ as number;
+  let at = c.offset_ as number;
+  let out = "";
   for (;;) {
-    const buf = left <= 0 ? "" : require("Storage").read(src, at, Math.min(TEMPLATE_PIECE + SLOT_ROOM, left)) || "";
-    const k = templateScan(buf, buf.length >= left, TEMPLATE_PIECE);
-    if (k === 0) return null;
-    const n = k < 0 ? -k : k;
-    at += n;
-    left -= n;
-    c.offset_ = at;
-    if (k > 0) return buf.substring(0, k);
-    // A slot: its value, or on to what follows when it has none.
-    const name = buf.substring(2, n - 2);
-    const v = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : "";
-    if (v !== "") return v;
+    // Literal text up to the next slot, or to the end, as much as the piece has room for.
+    const end = i < t.length ? (t[i] as number) : (c.length_ as number);
+    if (at < end) {
+      const room = TEMPLATE_PIECE - out.length;
+      if (room <= 0) break;
+      const n = end - at < room ? end - at : room;
+      out += require("Storage").read(src, at, n);
+      at += n;
+    } else {
+      if (i >= t.length) break;
+      const name = t[i + 1] as string;
+      const v = slotValue(values, name);
+      if (out !== "" && out.length + v.length > TEMPLATE_PIECE) break;
+      out += v;
+      at += name.length + 4;
+      i += 2;
+    }
   }
+  c.tplAt_ = i;
+  c.offset_ = at;
+  return out === "" ? null : out;
 }

@@ -73,8 +73,10 @@ export type WebConn = EspruinoSocket &
     status_: number;
     /** What is streamed: a Storage file's name (a template when tplValues_ is set), true for the samples, null: nothing more. */
     src_?: string | true | null;
-    /** A template's values by slot name, escaped. */
+    /** A template's values by slot name, escaped; its slot table, and the next slot's place in it (lazy:web-stream). */
     tplValues_?: { [slot: string]: string };
+    tplTable_?: Array<number | string>;
+    tplAt_?: number;
     /** `lazy:web-stream`, loaded while /status or /api/samples is being sent. */
     stream_?: WebStream;
     /** /setup: the network to join once the answer has gone. */
@@ -246,7 +248,7 @@ function webNext(c: WebConn): string | null {
   if (src === true) return (c.stream_ as WebStream).samplesNext(dev, c, PIECE_BYTES);
   const at = c.offset_ as number;
   const left = (c.length_ as number) - at;
-  if (c.tplValues_ !== undefined) return (c.stream_ as WebStream).templateNext(c, src, at, left);
+  if (c.tplValues_ !== undefined) return (c.stream_ as WebStream).templateNext(c, src);
   if (left <= 0) return null;
   const piece = require("Storage").read(src, at, left < PIECE_BYTES ? left : PIECE_BYTES);
   if (piece === undefined || piece.length === 0) return null;
@@ -275,16 +277,17 @@ function webPage(c: WebConn, get: boolean): void {
   webStream(c, 200, responseHead(200, a.type, c.length_, extra + (gz ? "Content-Encoding: gzip\r\n" : "")));
 }
 
-/** /status: the template with the device's values, rendered twice (its length, then its pieces). */
+/** /status: the template with the device's values; its length from the slot table, then its pieces. */
 function webTemplate(c: WebConn, a: Asset): void {
   c.stream_ = loadStream();
-  c.tplValues_ = c.stream_.statusValues();
+  const n = c.stream_.templateStart(c, a.file, a.bytes);
+  if (n < 0) {
+    c.stream_ = undefined;
+    print("http: missing Storage file " + a.file + ".t");
+    return webFail(c, 404, "");
+  }
   c.src_ = a.file;
   c.length_ = a.bytes;
-  c.offset_ = 0;
-  let n = 0;
-  for (let q = webNext(c); q !== null; q = webNext(c)) n += q.length;
-  c.src_ = a.file;
   c.offset_ = 0;
   webStream(c, 200, responseHead(200, a.type, n, NO_STORE));
 }

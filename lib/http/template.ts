@@ -5,6 +5,12 @@
  * literal text (at most `chunk` bytes) or one slot. The caller keeps only its offset, so the page
  * is never built as one string and no renderer object or closure is held between pieces.
  * `{{` that does not open a valid slot is literal text.
+ *
+ * The device does not scan: the build runs templateScan() over the whole template once and
+ * writes its slot table beside it (slotTable(), Storage `<template>.t`), and the device reads
+ * the literal text between the slots by offset (firmware/lazy/web-stream.ts). Scanning on the
+ * device cost a search and a call per run and per slot, twice a page (its length, then its
+ * pieces).
  */
 import { find } from "../find.ts";
 
@@ -35,4 +41,24 @@ export function templateScan(buf: string, end: boolean, chunk: number): number {
   let n = open > 0 ? open : buf.length;
   if (open < 0 && !end && n > 1 && buf.charAt(n - 1) === "{") n--;
   return n > chunk ? chunk : n;
+}
+
+/** The Storage name of a template's slot table. */
+export function slotTableName(template: string): string {
+  return template + ".t";
+}
+
+/**
+ * A template's slot table: its slots in order, each as the byte offset where it starts and its
+ * name, `[offset, name, offset, name, ...]`; the text between them is literal. `bytes` is the
+ * template as a byte string (UTF-8 read as latin1), so offsets are Storage's.
+ */
+export function slotTable(bytes: string): Array<number | string> {
+  const t: Array<number | string> = [];
+  for (let at = 0; at < bytes.length; ) {
+    const k = templateScan(bytes.substring(at), true, bytes.length);
+    if (k < 0) t.push(at, bytes.substring(at + 2, at - k - 2));
+    at += k < 0 ? -k : k;
+  }
+  return t;
 }

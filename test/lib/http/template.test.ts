@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SLOT_ROOM, templateScan } from "../../../lib/http/template.ts";
+import { SLOT_ROOM, slotTable, templateScan } from "../../../lib/http/template.ts";
 
 /** Renders `text` as the web server does: read from the offset, scan, give a piece, move on. */
 function render(text: string, values: Record<string, string>, chunk: number): string[] {
@@ -50,4 +50,32 @@ test("a name longer than 24 characters is literal text", () => {
 
 test("an empty template renders nothing", () => {
   assert.deepEqual(render("", VALUES, 16), []);
+});
+
+/** The page a slot table gives: the literal bytes between its slots, each slot's value. */
+function fromTable(text: string, t: Array<number | string>, values: Record<string, string>): string {
+  let out = "";
+  let at = 0;
+  for (let i = 0; i < t.length; i += 2) {
+    out += text.substring(at, t[i] as number) + (values[t[i + 1] as string] ?? "");
+    at = (t[i] as number) + (t[i + 1] as string).length + 4;
+  }
+  return out + text.substring(at);
+}
+
+test("the slot table gives each slot's offset and name, and the same page as scanning", () => {
+  const text = "<p>{{a}}{{b}} x {{ nope }} {{c_1}}{{" + "n".repeat(25) + "}} {{}}{{d}}";
+  const t = slotTable(text);
+  assert.deepEqual(t, [3, "a", 8, "b", 27, "c_1", 68, "d"]);
+  const values = { a: "1", b: "2", c_1: "3", d: "4" };
+  assert.equal(fromTable(text, t, values), render(text, values, 512).join(""));
+  assert.deepEqual(slotTable(""), []);
+  assert.deepEqual(slotTable("no slots"), []);
+});
+
+test("slot offsets are bytes when the template is given as bytes (UTF-8 read as latin1)", () => {
+  const bytes = Buffer.from("±5 °C {{t}} …{{u}}", "utf8").toString("latin1");
+  const t = slotTable(bytes);
+  assert.deepEqual(t, [8, "t", 17, "u"]);
+  assert.equal(Buffer.from(fromTable(bytes, t, { t: "T", u: "U" }), "latin1").toString("utf8"), "±5 °C T …U");
 });

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { assetLine, type Asset } from "../../../../lib/http/asset-index.ts";
+import { slotTable, slotTableName } from "../../../../lib/http/template.ts";
 import { FakeSocket, firmwareModule, loadDevice, storage } from "../fakes.ts";
 
 export * from "../fakes.ts";
@@ -44,6 +45,7 @@ export function installAssets(assets: Record<string, [string, string, string]>):
     const file = `w.${n++}`;
     storage.files.set(file, text);
     const a: Asset = { kind, type, file, bytes: text.length, etag: etag(text), gzFile: "", gzBytes: 0, gzEtag: "" };
+    if (kind === "t") storage.files.set(slotTableName(file), JSON.stringify(slotTable(text)));
     if (kind === "s") {
       const gz = gzipSync(Buffer.from(text, "latin1")).toString("latin1");
       a.gzFile = file + ".gz";
