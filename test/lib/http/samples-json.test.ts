@@ -74,3 +74,21 @@ test("when every sample is dropped before the first piece, the answer is an empt
   assert.equal(text.length, w.length);
   assert.deepEqual(JSON.parse(text).samples, []);
 });
+
+test("the announced length bounds each row from the newest sample: at most a few bytes of padding a row", () => {
+  const w = start(ring(75));
+  const text = drain(w, 268);
+  assert.equal(text.length, w.length);
+  const exact = JSON.stringify(JSON.parse(text)).length;
+  const pad = text.length - exact;
+  assert.ok(text.endsWith(" ".repeat(pad) + "]}"), "the padding is spaces before the closing ]}");
+  // Here free is 3 digits (2 below its bound) and a0 1 to 4 (0 to 3 below).
+  assert.ok(pad >= 60 * 2 && pad <= 60 * 5, `${pad} bytes of padding for 60 rows`);
+  // Rows at their longest fill the bound exactly.
+  const r = createRing(60);
+  for (let k = 0; k < 3; k++) ringPush(r, 99999, 1023, 65535, 1);
+  const full = start(r);
+  const t = drain(full, 268);
+  assert.equal(t, '{"fields":["seq","ms","a0","free","led"],"samples":[[1,99999,1023,65535,1],[2,99999,1023,65535,1],[3,99999,1023,65535,1]]}');
+  assert.equal(full.length, t.length);
+});
