@@ -43,11 +43,15 @@ export function statusValues(): { [slot: string]: string } {
 /**
  * Starts a template answer (Storage file `src`, `bytes` long): the device's values now and the
  * template's slot table (Storage `<src>.t`, written by the build). Gives the answer's length,
- * or -1 when the table is missing.
+ * or -1 when the table is missing (logged).
  */
 export function templateStart(c: WebConn, src: string, bytes: number): number {
-  const raw = require("Storage").read(slotTableName(src));
-  if (raw === undefined) return -1;
+  const name = slotTableName(src);
+  const raw = require("Storage").read(name);
+  if (raw === undefined) {
+    print("http: missing Storage file " + name);
+    return -1;
+  }
   const t = JSON.parse(raw) as Array<number | string>;
   const values = statusValues();
   let n = bytes;

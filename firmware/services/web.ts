@@ -283,7 +283,6 @@ function webTemplate(c: WebConn, a: Asset): void {
   const n = c.stream_.templateStart(c, a.file, a.bytes);
   if (n < 0) {
     c.stream_ = undefined;
-    print("http: missing Storage file " + a.file + ".t");
     return webFail(c, 404, "");
   }
   c.src_ = a.file;
