@@ -26,6 +26,7 @@ export interface SamplesStream {
 
 export const SAMPLES_HEAD = '{"fields":["seq","ms","a0","free","led"],"samples":[';
 export const SAMPLES_TAIL = "]}";
+const HEAD_BYTES = SAMPLES_HEAD.length;
 
 /**
  * Starts answer `st` with the samples ring `r` holds now; gives its byte length (also `st.length_`).
@@ -52,24 +53,38 @@ export function samplesNext(r: Ring, st: SamplesStream, max: number): string | n
   const by = st.length_ as number;
   const given = st.offset_ as number;
   if (given >= by) return null;
+  // `at` counts the answer's bytes, given and in `out`: on Espruino a string's length is a lookup
+  // that costs more than the arithmetic.
   let out = given === 0 ? SAMPLES_HEAD : "";
+  let at = given === 0 ? HEAD_BYTES : given;
+  const stop = given + max;
   const room = by - SAMPLES_TAIL.length;
   const end = st.sampleEnd_ as number;
   let seq = st.sampleNext_ as number;
-  for (; seq <= end && out.length < max; seq++) {
+  for (; seq <= end && at < stop; seq++) {
     // A sample the ring has dropped since the start is skipped: its place becomes padding.
     const row = ringJson(r, seq);
-    const piece = given + out.length > SAMPLES_HEAD.length ? "," + row : row;
-    if (row !== "" && given + out.length + piece.length <= room) out += piece;
+    const piece = at > HEAD_BYTES ? "," + row : row;
+    const n = piece.length;
+    if (row !== "" && at + n <= room) {
+      out += piece;
+      at += n;
+    }
   }
   st.sampleNext_ = seq;
   if (seq > end) {
     // The padding, at most a piece of it at a time, then the tail.
-    const pad = room - given - out.length;
-    const take = pad <= max - out.length ? pad : max - out.length;
-    if (take > 0) out += new Array(take + 1).join(" ");
-    if (take >= pad) out += SAMPLES_TAIL;
+    const pad = room - at;
+    const take = pad <= stop - at ? pad : stop - at;
+    if (take > 0) {
+      out += new Array(take + 1).join(" ");
+      at += take;
+    }
+    if (take >= pad) {
+      out += SAMPLES_TAIL;
+      at += SAMPLES_TAIL.length;
+    }
   }
-  st.offset_ = given + out.length;
+  st.offset_ = at;
   return out;
 }
