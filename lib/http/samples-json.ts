@@ -44,7 +44,7 @@ export function samplesStart(r: Ring, st: SamplesStream): number {
   st.sampleNext_ = r.seq_ - held + 1;
   st.sampleEnd_ = r.seq_;
   st.offset_ = 0;
-  st.length_ = SAMPLES_HEAD.length + held * row + (held > 0 ? held - 1 : 0) + SAMPLES_TAIL.length;
+  st.length_ = HEAD_BYTES + held * row + (held > 0 ? held - 1 : 0) + SAMPLES_TAIL.length;
   return st.length_;
 }
 
